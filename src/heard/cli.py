@@ -1,0 +1,58 @@
+"""Command-line entry point: ``heard [command] ...``.
+
+Bad input never produces a traceback: ``HeardError`` is printed as one line
+with exit status 2. With no command, ``heard`` starts a practice session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from . import __version__, commands
+from .errors import HeardError
+
+# Order in --help; commands not listed follow alphabetically.
+_ORDER = ["practice", "analyse", "scenarios", "calibrate", "models", "devices",
+          "history", "forget", "kiosk", "check"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="heard",
+        description="Rehearse acknowledging a child's big feelings, out loud, offline.",
+    )
+    p.add_argument("--version", action="version", version=f"heard {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    names = [m.name for m in pkgutil.iter_modules(commands.__path__)]
+    names.sort(key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
+    for name in names:
+        importlib.import_module(f"{commands.__name__}.{name}").register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["practice", *argv]
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except HeardError as exc:
+        print(f"heard: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("heard: stopped.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
