@@ -1,0 +1,116 @@
+"""Audio devices as PortAudio (sounddevice) sees them, chosen by name.
+
+Device indices change when hardware is plugged in or PulseAudio restarts, so
+users pick a device by a piece of its name (``--device usb``); the index is
+only looked up at the moment a stream is opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import DeviceError
+
+NO_MICROPHONE = ("no microphone found; plug one in, check `heard devices`, or analyse "
+                 "a recording with `heard analyse --scenario ID take.wav`")
+
+
+@dataclass(frozen=True)
+class Device:
+    index: int
+    name: str
+    hostapi: str
+    inputs: int
+    outputs: int
+    default_rate: float
+    default_input: bool = False
+    default_output: bool = False
+
+    def has(self, kind: str) -> bool:
+        return (self.inputs if kind == "input" else self.outputs) > 0
+
+
+def sounddevice(refresh: bool = False):
+    """Import sounddevice, turning a missing PortAudio into a ``DeviceError``.
+
+    ``refresh`` re-initialises PortAudio, which otherwise keeps the device list
+    it saw at import (so a microphone plugged in later would stay invisible).
+    """
+    try:
+        import sounddevice as sd
+    except OSError as exc:  # raised at import when libportaudio is absent
+        raise DeviceError(
+            f"the PortAudio sound library is missing ({exc}); install it with "
+            "`sudo apt install libportaudio2` (Debian, Raspberry Pi OS) and try again") from None
+    if refresh:
+        try:
+            sd._terminate()
+            sd._initialize()
+        except sd.PortAudioError as exc:
+            raise DeviceError(f"the sound system could not start ({exc}); check `heard devices`") from None
+    return sd
+
+
+def list_devices(refresh: bool = False) -> list[Device]:
+    """Every input and output device, with which ones are the system defaults."""
+    sd = sounddevice(refresh)
+    try:
+        raw = sd.query_devices()
+        apis = sd.query_hostapis()
+    except sd.PortAudioError as exc:
+        raise DeviceError(f"could not list audio devices ({exc}); is the sound system running?") from None
+    defaults = {}
+    for kind in ("input", "output"):
+        try:
+            defaults[kind] = sd.query_devices(kind=kind)["index"]
+        except (sd.PortAudioError, ValueError, KeyError, TypeError):
+            defaults[kind] = None
+    return [
+        Device(index=d["index"], name=d["name"], hostapi=apis[d["hostapi"]]["name"],
+               inputs=d["max_input_channels"], outputs=d["max_output_channels"],
+               default_rate=float(d["default_samplerate"]),
+               default_input=d["index"] == defaults["input"],
+               default_output=d["index"] == defaults["output"])
+        for d in raw
+    ]
+
+
+def match_device(devices: list[Device], substring: str, kind: str = "input") -> Device | None:
+    """The device of ``kind`` whose name contains ``substring`` (any case).
+
+    Among several matches an exact name wins, then the system default, then
+    the first listed, so ``pulse`` picks ``pulse`` rather than ``pulse-monitor``.
+    """
+    if kind not in ("input", "output"):
+        raise ValueError(f"kind must be 'input' or 'output', not {kind!r}")
+    want = substring.strip().casefold()
+    hits = [d for d in devices if d.has(kind) and want in d.name.casefold()]
+    if not hits:
+        return None
+    is_default = (lambda d: d.default_input) if kind == "input" else (lambda d: d.default_output)
+    hits.sort(key=lambda d: (d.name.casefold() != want, not is_default(d)))
+    return hits[0]
+
+
+def find_device(substring: str, kind: str = "input") -> int | None:
+    """PortAudio index of the ``kind`` device whose name contains ``substring``, or None."""
+    d = match_device(list_devices(), substring, kind)
+    return None if d is None else d.index
+
+
+def require_input_device(substring: str | None = None) -> int:
+    """Index of the microphone to record from, or a ``DeviceError`` saying what to do."""
+    devices = list_devices()
+    if substring:
+        d = match_device(devices, substring, "input")
+        if d is None:
+            names = ", ".join(repr(x.name) for x in devices if x.has("input"))
+            if not names:
+                raise DeviceError(NO_MICROPHONE)
+            raise DeviceError(f"no microphone with {substring!r} in its name; "
+                              f"inputs here: {names} (see `heard devices`)")
+        return d.index
+    inputs = [d for d in devices if d.has("input")]
+    if not inputs:
+        raise DeviceError(NO_MICROPHONE)
+    return next((d for d in inputs if d.default_input), inputs[0]).index
