@@ -1,0 +1,120 @@
+"""``heard analyse``: feedback on a recording or a typed response.
+
+The flags and the JSON shape are a contract (shared/spec/analyse-json.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+from pathlib import Path
+
+from ..errors import HeardError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("analyse", aliases=["analyze"],
+                       help="analyse a recorded or typed response to a scenario")
+    p.add_argument("take", nargs="?", type=Path, help="WAV recording of the response")
+    p.add_argument("--scenario", "-s", required=True, help="scenario id (see `heard scenarios`)")
+    p.add_argument("--text", "-t", help="analyse this typed response instead of a recording")
+    p.add_argument("--baseline", type=Path, help="a relaxed recording of the same speaker")
+    p.add_argument("--cue-end", type=float, default=0.0, metavar="SECONDS",
+                   help="where the child's cue ends in the file (default 0)")
+    p.add_argument("--model", help="vosk model folder (default: see `heard models path`)")
+    p.add_argument("--json", action="store_true", help="print the machine-readable result")
+    p.add_argument("--speak", action="store_true", help="say the feedback aloud")
+    p.add_argument("--output-device", help="speaker name (substring) for --speak")
+    p.add_argument("--save-speech", type=Path, metavar="WAV",
+                   help="write the spoken feedback to this WAV file instead of playing it")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..analysis import analyse_audio, analyse_text
+    from ..scenarios import get_scenario
+
+    scenario = get_scenario(args.scenario)
+    if args.text is not None and args.take is not None:
+        raise HeardError("give either a WAV file or --text, not both")
+    if args.text is None and args.take is None:
+        raise HeardError("give a WAV file of the response, or --text \"what you would say\"")
+    if args.cue_end < 0:
+        raise HeardError("--cue-end must be zero or more seconds")
+    if args.text is not None:
+        result = analyse_text(scenario, args.text)
+    else:
+        result = _analyse_file(args, scenario, analyse_audio)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render(result))
+    if args.speak or args.save_speech:
+        _speak(result.feedback.spoken, args)
+    return 0
+
+
+def _analyse_file(args, scenario, analyse_audio):
+    from ..models import resolve_model
+    from ..profile import baseline_from_prosody, load_baseline
+    from ..prosody import measure as measure_prosody
+    from ..recogniser import load_model
+    from ..takeio import read_take
+    from ..wavio import probe
+
+    probe(args.take)
+    if args.baseline is not None:
+        probe(args.baseline)
+    model = load_model(resolve_model(args.model))
+    take = read_take(args.take, model, args.cue_end)
+    if args.cue_end > len(take.samples) / 16000:
+        raise HeardError(f"--cue-end {args.cue_end} s is past the end of {args.take.name}")
+    if args.baseline is not None:
+        base = read_take(args.baseline)
+        baseline = baseline_from_prosody(measure_prosody(base.samples, base.mask))
+    else:
+        baseline = load_baseline()
+    return analyse_audio(scenario, take.samples, take.transcript, cue_end=args.cue_end,
+                         baseline=baseline, mask=take.mask)
+
+
+def _speak(text: str, args) -> None:
+    from ..speech_out import ADULT, Synthesiser
+    from ..wavio import to_int16, write_wav
+
+    synth = Synthesiser()
+    try:
+        audio, rate = synth.synthesise(text, ADULT)
+    finally:
+        synth.close()
+    if args.save_speech:
+        write_wav(args.save_speech, to_int16(audio), rate)
+        return
+    from ..playback import Player
+
+    Player(args.output_device).play(audio, rate)
+
+
+def render(r) -> str:
+    """The result for a person to read."""
+    lines = [f"Scenario: {r.scenario.title} ({r.scenario.id})"]
+    said = r.transcript.text if r.transcript else ""
+    lines.append(f'You said: "{said}"' if said else "You said nothing.")
+    p = r.pacing
+    bits = []
+    if p.wait_s is not None:
+        bits.append(f"waited {p.wait_s:.1f} s")
+    if p.speech_s is not None:
+        bits.append(f"spoke for {p.speech_s:.1f} s")
+    bits.append(f"{p.words} word{'s' if p.words != 1 else ''}")
+    if p.syllables_per_s:
+        bits.append(f"{p.syllables_per_s:.1f} syllables/s")
+    lines.append("Pacing: " + ", ".join(bits))
+    lines.append("")
+    lines.append(r.feedback.spoken)
+    if r.feedback.details:
+        lines.append("")
+        lines += [f"  - {d}" for d in r.feedback.details]
+    return "\n".join(lines)
+
+
