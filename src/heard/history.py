@@ -406,7 +406,7 @@ def open_history_or_warn(path: Path | None = None, *, anonymous: bool = False,
 # -- wording -------------------------------------------------------------------
 
 _SENTENCE_KEYS = ("trend", "trend_one", "up", "down", "same", "empty",
-                  "transcript_not_kept", "silence")
+                  "transcript_not_kept", "silence", "takes_heading", "trends_heading")
 _SAMPLE = {"phrase": "x", "count": 1, "takes": 2, "before": "1"}
 
 

@@ -1,0 +1,77 @@
+"""``heard forget``: delete saved takes and kept recordings from this machine."""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import HeardError
+from ..history import AUDIO_DIR_NAME, History, HistoryCorrupt, default_path, wipe
+
+
+def register(sub) -> None:
+    p = sub.add_parser("forget", help="delete your saved takes and recordings")
+    p.add_argument("--take", type=int, metavar="ID",
+                   help="delete only this take (ids are in `heard history`)")
+    p.add_argument("--yes", action="store_true", help="delete everything without asking")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    path = default_path()
+    if args.take is not None:
+        return _forget_one(path, args.take)
+    audio = path.parent / AUDIO_DIR_NAME
+    recordings = audio.is_dir() and any(audio.iterdir())
+    if not path.exists() and not recordings:
+        return _nothing()
+    try:
+        with History(path) as h:
+            n = h.count()
+            if n == 0 and not recordings:
+                return _nothing()
+            if not _confirm(args.yes, f"Delete all {n} saved takes and any kept recordings?"):
+                return _declined()
+            h.forget_all()
+    except HistoryCorrupt:
+        if not _confirm(args.yes, f"The history file {path} is damaged. Delete it and any kept recordings?"):
+            return _declined()
+        wipe(path)
+        print("Deleted the damaged history; a fresh one starts with your next take.")
+        return 0
+    print(f"Deleted {n} take{'s' if n != 1 else ''} and any kept recordings.")
+    return 0
+
+
+def _forget_one(path, take_id: int) -> int:
+    not_found = HeardError(f"no saved take with id {take_id}; `heard history` lists them")
+    if not path.exists():
+        raise not_found
+    with History(path) as h:
+        if not h.forget(take_id):
+            raise not_found
+    print(f"Deleted take #{take_id}.")
+    return 0
+
+
+def _confirm(yes: bool, question: str) -> bool:
+    """Ask y/N on stderr; no answer (EOF, no stdin) means no."""
+    if yes:
+        return True
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = sys.stdin.readline() if sys.stdin else ""
+    except (OSError, ValueError):
+        answer = ""
+    if not answer.endswith("\n"):
+        print(file=sys.stderr)  # end the prompt line when there was no answer
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _nothing() -> int:
+    print("Nothing saved, so nothing to delete.")
+    return 0
+
+
+def _declined() -> int:
+    print("Nothing deleted.", file=sys.stderr)
+    return 1

@@ -1,0 +1,72 @@
+"""``heard history``: your recent takes and which habits are growing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+
+from ..history import History, TakeRecord, Wording, default_path, load_wording
+
+TREND_WINDOW = 10  # takes per comparison window: enough to smooth one odd take
+FIRST_WORDS = 8
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of takes, 1 or more, not {text!r}")
+    return n
+
+
+def register(sub) -> None:
+    p = sub.add_parser("history", help="list your recent takes and how they are changing")
+    p.add_argument("--limit", type=_positive, default=20, metavar="N",
+                   help="how many recent takes to list (default 20)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    wording = load_wording()
+    path = default_path()
+    takes, trends = [], []
+    if path.exists():  # don't create an empty database just to look at it
+        with History(path) as h:
+            takes, trends = h.recent(args.limit), h.trends(TREND_WINDOW)
+    if args.json:
+        print(json.dumps({
+            "takes": [t.to_json() for t in takes],
+            "trends": [{**t.to_json(), "sentence": wording.trend_sentence(t)} for t in trends],
+        }, indent=2))
+        return 0
+    if not takes:
+        print(wording.sentences["empty"])
+        return 0
+    print(wording.sentences["takes_heading"])
+    for take in takes:
+        print("  " + _take_line(take, wording))
+    print("\n" + wording.sentences["trends_heading"])
+    for t in trends:
+        print("  " + wording.trend_sentence(t))
+    return 0
+
+
+def _take_line(take: TakeRecord, wording: Wording) -> str:
+    when = datetime.fromisoformat(take.created).astimezone().strftime("%Y-%m-%d %H:%M")
+    said = _first_words(take.transcript, wording)
+    found = "; ".join(wording.phrase(f) for f in take.findings) or "-"
+    return f"#{take.id:<4} {when}  {take.scenario:<12} {said}  {found}"
+
+
+def _first_words(transcript: str | None, wording: Wording) -> str:
+    if transcript is None:
+        return wording.sentences["transcript_not_kept"]
+    words = transcript.split()
+    if not words:
+        return wording.sentences["silence"]
+    more = "..." if len(words) > FIRST_WORDS else ""
+    return '"' + " ".join(words[:FIRST_WORDS]) + more + '"'
