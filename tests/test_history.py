@@ -170,8 +170,9 @@ def test_forget_one_take_and_its_recording(db):
         wav = h.audio_dir() / "2.wav"
         wav.write_bytes(b"RIFF")
         keep = h.add(take(1))
-        gone = h.add(take(2, audio_path=str(wav)))
+        gone = h.add(take(2, transcript=SECRET, audio_path=str(wav)))
         assert h.forget(gone) is True
+        assert SECRET.encode() not in raw_bytes(db)  # not left behind in free pages
         assert h.forget(gone) is False
         assert [t.id for t in h.recent()] == [keep]
         assert not wav.exists()
