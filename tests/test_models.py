@@ -419,3 +419,38 @@ def test_cli_fetch_failure_is_one_line_exit_2(tmp_path, server):
     errs = [ln for ln in r.stderr.splitlines() if ln.startswith("heard:")]
     assert len(errs) == 1 and "no model called vosk-model-absent" in errs[0]
     assert "Traceback" not in r.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real tiny file system (tmpfs) so running out of space happens for real."""
+    def make(kib: int) -> Path:
+        d = tmp_path / f"disk{kib}"
+        d.mkdir()
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(d)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here ({r.stderr.strip()}); disk-full path untested")
+        mounted.append(d)
+        return d
+
+    mounted: list[Path] = []
+    yield make
+    for d in mounted:
+        subprocess.run(["umount", str(d)], check=False)
+
+
+@pytest.mark.parametrize("where", ["download", "unpack"])
+def test_disk_full_is_one_line_and_leaves_nothing(ko_model_dir, server, small_disk, tmp_path, where):
+    served, _ = server
+    data = build_zip(ko_model_dir, served / "vosk-model-big.zip", top="vosk-model-big")
+    with zipfile.ZipFile(served / "vosk-model-big.zip") as z:
+        unpacked = sum(i.file_size for i in z.infolist())
+    # "download": the zip itself does not fit; "unpack": it fits, its contents do not.
+    kib = len(data) // 2048 if where == "download" else (len(data) + unpacked // 2) // 1024
+    disk = small_disk(kib)
+    with pytest.raises(HeardError) as exc:
+        models.fetch_model("vosk-model-big", disk, progress=False)
+    msg = str(exc.value)
+    assert msg.startswith(f"not enough disk space in {disk} for vosk-model-big") and "\n" not in msg
+    assert_nothing_left(disk)
