@@ -2,7 +2,9 @@
 
 pyttsx3 is not safe to drive from several threads and its ``runAndWait`` can
 hang on repeated use, so one worker thread owns the engine and every request
-waits on it with a timeout. A request that times out abandons that worker and
+waits on it with a timeout. That thread is shared by the whole process:
+espeak keeps global state, and a second engine would steal the first one's
+audio. A request that times out abandons that worker and
 is spoken by ``espeak-ng -w`` in a subprocess instead. A fresh worker is made
 on a later call, but only once the abandoned thread has really ended: the
 espeak library is not re-entrant, and two threads inside it at once can crash
