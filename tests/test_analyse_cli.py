@@ -1,0 +1,143 @@
+"""``heard analyse`` as a user runs it: a subprocess, real WAVs, the real vosk engine."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audio_helpers import concat, espeak, save, silence
+from test_wavio import BAD
+
+HEARD = [sys.executable, "-m", "heard"]
+
+
+def heard(*args, env_extra=None, timeout=120):
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    return subprocess.run([*HEARD, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def assert_one_line_error(r):
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("heard: ")
+
+
+# --- typed text -------------------------------------------------------------
+
+def test_text_json_follows_the_contract():
+    r = heard("analyse", "--scenario", "cookie", "--text", "You really want a cookie.", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["scenario"] == "cookie"
+    assert d["transcript"]["text"] == "You really want a cookie."
+    assert set(d["pacing"]) >= {"wait_s", "speech_s", "words", "words_per_min",
+                                "syllables_per_s", "pauses"}
+    assert d["pacing"]["wait_s"] is None and d["pacing"]["words_per_min"] is None
+    assert d["pacing"]["words"] == 5
+    assert d["tone"]["loudness_db"] is None and d["tone"]["pitch_st"] is None
+    ids = {f["id"] for f in d["findings"]}
+    assert "reflects_words" in ids
+    for f in d["findings"]:
+        assert set(f) >= {"id", "kind", "area", "evidence", "start", "end"}
+        assert f["start"] is None and f["end"] is None
+    assert 0 < len(d["feedback"]["spoken"].split()) <= 32
+    assert isinstance(d["feedback"]["details"], list)
+
+
+def test_text_for_a_person_is_readable():
+    r = heard("analyse", "--scenario", "cookie", "--text", "Stop crying, you're fine.")
+    assert r.returncode == 0, r.stderr
+    assert "Stop crying" in r.stdout
+    assert "{" not in r.stdout  # not JSON, no unfilled templates
+
+
+# --- bad input: one line, exit 2 --------------------------------------------
+
+def test_unknown_scenario():
+    r = heard("analyse", "--scenario", "dragons", "--text", "hello")
+    assert_one_line_error(r)
+    assert "dragons" in r.stderr and "cookie" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["empty", "not a wav", "header only", "8-bit", "96 kHz"])
+def test_bad_wavs(tmp_path, name):
+    p = tmp_path / "take.wav"
+    BAD[name](p)
+    r = heard("analyse", "--scenario", "cookie", p)
+    assert_one_line_error(r)
+    assert "take.wav" in r.stderr
+
+
+def test_missing_model(tmp_path):
+    p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
+    r = heard("analyse", "--scenario", "cookie", p, "--model", tmp_path / "no-model")
+    assert_one_line_error(r)
+    assert "model" in r.stderr
+
+
+def test_model_with_a_file_missing(tmp_path, ko_model_dir):
+    # A copy made of links, except the one file we remove: cheap and real.
+    broken = tmp_path / "model"
+    shutil.copytree(ko_model_dir, broken, copy_function=os.symlink)
+    (broken / "conf" / "model.conf").unlink()
+    p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
+    r = heard("analyse", "--scenario", "cookie", p, "--model", broken)
+    assert_one_line_error(r)
+    assert "model.conf" in r.stderr
+
+
+# --- real audio through the real engine ---------------------------------------
+
+@pytest.mark.slow
+def test_known_wait_and_speech_time(tmp_path, ko_model_dir):
+    reply = espeak("you tripped on the rug and fell. I saw.")
+    take = concat(silence(2.4), reply, silence(1.5))
+    p = save(tmp_path / "take.wav", take)
+    r = heard("analyse", "--scenario", "tripped-rug", p, "--model", ko_model_dir, "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["pacing"]["wait_s"] == pytest.approx(2.4, abs=0.1)
+    assert d["pacing"]["speech_s"] == pytest.approx(len(reply) / 16000, abs=0.1)
+    ids = {f["id"] for f in d["findings"]}
+    assert "waited" in ids and "rushed_in" not in ids
+    assert d["tone"]["loudness_db"] is not None
+    assert d["pacing"]["syllables_per_s"] is not None
+    # Korean model on English speech: words are timed inside the take.
+    for w in d["transcript"]["words"]:
+        assert 0 <= w["start"] <= w["end"] <= len(take) / 16000 + 0.01
+        assert 0 <= w["conf"] <= 1
+
+
+@pytest.mark.slow
+def test_cue_end_moves_time_zero(tmp_path, ko_model_dir):
+    cue = espeak("I want a cookie!", voice="en-us+f5", pitch=80)
+    reply = espeak("you want a cookie")
+    lead = 0.5
+    cue_end = lead + len(cue) / 16000
+    take = concat(silence(lead), cue, silence(0.4), reply, silence(1.2))
+    p = save(tmp_path / "take.wav", take)
+    r = heard("analyse", "--scenario", "cookie", p, "--cue-end", f"{cue_end:.3f}",
+              "--model", ko_model_dir, "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["pacing"]["wait_s"] == pytest.approx(0.4, abs=0.1)
+    assert "rushed_in" in {f["id"] for f in d["findings"]}
+
+
+@pytest.mark.slow
+def test_silence_only_take(tmp_path, ko_model_dir):
+    p = save(tmp_path / "take.wav", silence(4.0))
+    r = heard("analyse", "--scenario", "tripped-rug", p, "--model", ko_model_dir, "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["pacing"]["wait_s"] is None
+    assert d["pacing"]["words_per_min"] is None
+    assert [f["id"] for f in d["findings"]] == ["stayed_silent"]
