@@ -293,6 +293,9 @@ def test_a_broken_wording_file_is_one_actionable_line(tmp_path):
                    encoding="utf-8")
     with pytest.raises(HeardError, match=r"last phrasing in \[findings.calm_rate\].spoken"):
         load_wording(bad)
+    bad.write_text(text.replace('loudness = "Your voice', 'loudness = "{quote} Your voice'), encoding="utf-8")
+    with pytest.raises(HeardError, match=r"\[compare\] loudness may only use"):
+        load_wording(bad)
     bad.write_text("not = [valid", encoding="utf-8")
     with pytest.raises(HeardError) as exc:
         load_wording(bad)

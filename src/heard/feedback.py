@@ -163,8 +163,12 @@ def _parse(data: dict) -> Wording:
     for key in _GENERAL_KEYS:
         _phrases(general, key, "[general]")
     compare = _table(data, "compare")
-    for key in ("wait", "words", "loudness", "pitch"):
-        _phrases(compare, key, "[compare]", need_fallback=False)
+    allowed = {"wait": {"wait", "prev_wait"}, "words": {"words", "prev_words"}, "loudness": set(), "pitch": set()}
+    for key, extra in allowed.items():
+        (line,) = _phrases(compare, key, "[compare]", need_fallback=False)[:1]
+        if _fields(line, f"[compare] {key}") - ALWAYS - extra:
+            raise _bad(f"[compare] {key} may only use {{child}}, {{child_them}}, {{child_their}}, "
+                       f"{{reference}}" + "".join(f", {{{n}}}" for n in sorted(extra)))
     order = compare.get("order", list(_COMPARE_KINDS))
     if not isinstance(order, list) or set(order) - set(_COMPARE_KINDS):
         raise _bad(f"[compare] order may only name {', '.join(_COMPARE_KINDS)}")
