@@ -11,6 +11,7 @@ import pytest
 
 from audio_helpers import espeak, silence, trim
 from heard.errors import HeardError
+from heard.paths import prompts_dir
 from heard.profile import Baseline, baseline_from_prosody
 from heard.prosody import Prosody, measure
 from heard.tone import load_settings, rate_findings, tone_findings
@@ -197,22 +198,26 @@ def test_no_rate_no_rate_finding():
 def test_thresholds_come_from_the_toml_file(tmp_path, baseline):
     loud = take(amplitude=180)
     assert "raised_voice" in ids(tone_findings(loud, baseline)[0])
+    shipped = (prompts_dir() / "tone.toml").read_text()
     lenient = tmp_path / "tone.toml"
-    lenient.write_text("[baseline]\nraised_db = 20\ncalm_db = 20\n")
+    lenient.write_text(shipped.replace("raised_db = 6.0", "raised_db = 20.0")
+                       .replace("calm_db = 3.0", "calm_db = 20.0"))
     found, _ = tone_findings(loud, baseline, settings=load_settings(lenient))
     assert "raised_voice" not in ids(found)
 
 
-@pytest.mark.parametrize("text,match", [
-    ("[baseline\n", "not valid TOML"),
-    ("[baseline]\nraised_dB = 6\n", "unknown setting 'raised_dB'"),
-    ("[baseline]\nraised_db = 'six'\n", "must be a number"),
+@pytest.mark.parametrize("old,new,match", [
+    ("[baseline]", "[baseline", "not valid TOML"),
+    ("raised_db = 6.0", "raised_dB = 6.0", "unknown setting 'raised_dB'"),
+    ("raised_db = 6.0", "raised_db = 'six'", "raised_db must be a number"),
+    ("calm_db = 3.0", "", "setting 'calm_db' is missing"),
 ])
-def test_bad_thresholds_file_is_a_one_line_error(tmp_path, text, match):
+def test_bad_thresholds_file_is_a_one_line_error(tmp_path, old, new, match):
     path = tmp_path / "tone.toml"
-    path.write_text(text)
-    with pytest.raises(HeardError, match=match):
+    path.write_text((prompts_dir() / "tone.toml").read_text().replace(old, new, 1))
+    with pytest.raises(HeardError, match=match) as err:
         load_settings(path)
+    assert "\n" not in str(err.value)
 
 
 def test_shipped_thresholds_file_loads():

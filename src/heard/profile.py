@@ -8,10 +8,10 @@ the user data folder, readable only by the user (it describes their voice).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import tempfile
-import warnings
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,10 +21,9 @@ from .paths import ensure_private_dir, user_data_dir
 from .prosody import Prosody
 
 PROFILE_NAME = "profile.json"
-
-
-class ProfileWarning(UserWarning):
-    """The saved profile could not be used; the user should record it again."""
+# Logged, not raised or warnings.warn'd: with no logging set up Python prints a
+# warning as one plain line on stderr, which is what the user should see.
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,8 +79,8 @@ def _from_json(data) -> Baseline:
 def load_baseline(path: str | os.PathLike | None = None) -> Baseline | None:
     """The saved baseline, or None when there is none or it is unusable.
 
-    A damaged file never stops a practice session: it is reported as a
-    ``ProfileWarning`` and the take is compared with typical ranges instead.
+    A damaged file never stops a practice session: it is logged as a warning
+    and the take is compared with typical ranges instead.
     """
     path = Path(path) if path is not None else default_path()
     try:
@@ -89,14 +88,12 @@ def load_baseline(path: str | os.PathLike | None = None) -> Baseline | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        warnings.warn(f"cannot read the voice profile {path}: {exc}; record a calm baseline again",
-                      ProfileWarning, stacklevel=2)
+        log.warning("cannot read the voice profile %s (%s); record a calm baseline again", path, exc)
         return None
     try:
         return _from_json(json.loads(text))
     except (ValueError, TypeError) as exc:
-        warnings.warn(f"the voice profile {path} is damaged ({exc}); record a calm baseline again",
-                      ProfileWarning, stacklevel=2)
+        log.warning("the voice profile %s is damaged (%s); record a calm baseline again", path, exc)
         return None
 
 

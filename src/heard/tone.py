@@ -24,21 +24,23 @@ REF_HZ = 100.0  # absolute pitch is reported in semitones re 100 Hz
 
 @dataclass(frozen=True)
 class ToneSettings:
-    calm_db: float = 3.0
-    calm_st: float = 2.0
-    raised_db: float = 6.0
-    tense_st: float = 3.0
-    f0_low_hz: float = 80.0
-    f0_high_hz: float = 255.0
-    raised_dbfs: float = -12.0
-    calm_max_dbfs: float = -15.0
-    flat_st: float = 2.0
-    sing_song_st: float = 12.0
-    min_voiced_s: float = 0.6
-    fast_ratio: float = 1.15
-    calm_ratio: float = 1.10
-    fast_syll_per_s: float = 5.5
-    calm_syll_per_s: float = 4.0
+    """Thresholds; the values and the reasons for them are in prompts/tone.toml."""
+
+    calm_db: float
+    calm_st: float
+    raised_db: float
+    tense_st: float
+    f0_low_hz: float
+    f0_high_hz: float
+    raised_dbfs: float
+    calm_max_dbfs: float
+    flat_st: float
+    sing_song_st: float
+    min_voiced_s: float
+    fast_ratio: float
+    calm_ratio: float
+    fast_syll_per_s: float
+    calm_syll_per_s: float
 
 
 def load_settings(path: str | Path | None = None) -> ToneSettings:
@@ -55,6 +57,9 @@ def load_settings(path: str | Path | None = None) -> ToneSettings:
     unknown = sorted(set(flat) - set(known))
     if unknown:
         raise HeardError(f"{path.name}: unknown setting {unknown[0]!r}; check its spelling")
+    missing = sorted(set(known) - set(flat))
+    if missing:
+        raise HeardError(f"{path.name}: setting {missing[0]!r} is missing; restore it from prompts/tone.toml")
     bad = [k for k, v in flat.items() if isinstance(v, bool) or not isinstance(v, (int, float))]
     if bad:
         raise HeardError(f"{path.name}: {bad[0]} must be a number")
