@@ -91,6 +91,22 @@ def test_pitch_of_espeak_matches_brute_force_reference(espeak_available, voice, 
     assert np.median(err) < 0.3
 
 
+def test_pitch_and_syllables_hold_up_in_a_noisy_room(espeak_available):
+    x = concat(silence(0.5), espeak(SENTENCE, pitch=70), silence(0.5))
+    speech = x[np.abs(x) > 200].astype(float)
+    noise = RNG.normal(0, np.sqrt(np.mean(speech ** 2)) / 10 ** (15 / 20), len(x))  # 15 dB SNR
+    noisy = np.clip(x + noise, -32768, 32767).astype(np.int16)
+    clean, loud = measure(x), measure(noisy)
+    assert abs(semitones(loud.f0_median_hz, clean.f0_median_hz)) < 0.5
+    assert loud.pitch_spread_st == pytest.approx(clean.pitch_spread_st, abs=1.0)
+    assert loud.syllables == pytest.approx(clean.syllables, rel=0.15)
+    times, track = pitch_track(noisy)
+    idx = np.flatnonzero(~np.isnan(track))
+    ref = np.array([reference_f0(x.astype(float), times[i]) for i in idx])  # on the clean signal
+    ok = ~np.isnan(ref)
+    assert np.mean(np.abs(semitones(track[idx][ok], ref[ok])) > 1) <= 0.05
+
+
 def test_higher_espeak_pitch_setting_reads_higher(espeak_available):
     low = measure(espeak(SENTENCE, pitch=20))
     high = measure(espeak(SENTENCE, pitch=80))
@@ -128,6 +144,18 @@ def test_loudness_ignores_silence_and_pauses_are_counted(espeak_available):
     assert spaced.pauses == tight.pauses + 1
     assert spaced.speech_s == pytest.approx(tight.speech_s, abs=0.25)
     assert spaced.duration_s == pytest.approx(tight.duration_s + 3.3, abs=0.01)
+
+
+def test_a_given_speech_mask_decides_what_counts_as_speech(espeak_available):
+    a, b = espeak("You really want a cookie."), espeak("You seem upset about the broken tower.")
+    x = concat(a, silence(1.0), b)
+    mask = speech_mask(x)
+    first_only = mask.copy()
+    first_only[len(a) // 480 + 5:] = False
+    both, one = measure(x, mask), measure(x, first_only[: len(a) // 480 + 5])  # a short mask is padded
+    assert one.syllables == pytest.approx(7, abs=1) and both.syllables > one.syllables + 5
+    assert one.speech_s < both.speech_s - 1 and one.pauses == 0 and both.pauses == 1
+    assert measure(x, np.zeros_like(mask)).loudness_db is None
 
 
 def test_float_and_int16_input_agree(espeak_available):

@@ -267,6 +267,31 @@ def _fill_short_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
     return out
 
 
+def _speech_time(mask: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """(speech region per frame, speech seconds, pauses) from VAD frames.
+
+    The region is the speech frames plus the short gaps inside words (stop
+    closures, VAD misses); gaps of PAUSE_S or more are pauses and left out.
+    """
+    frame_s = FRAME_SAMPLES / RATE
+    region = _fill_short_gaps(mask, int(round(PAUSE_S / frame_s)))
+    pauses = 0
+    if mask.any():
+        first, last = np.flatnonzero(mask)[[0, -1]]
+        pauses = len(_runs(~region[first: last + 1])[0])
+    return region, float(region.sum() * frame_s), pauses
+
+
+def _pitch_stats(f0: np.ndarray) -> tuple[float | None, float | None, float | None, float | None, float]:
+    """(median, p10, p90, p10-p90 spread in semitones, voiced fraction) of frames' F0."""
+    voiced = f0[~np.isnan(f0)]
+    fraction = float(len(voiced) / len(f0)) if len(f0) else 0.0
+    if not len(voiced):
+        return None, None, None, None, fraction
+    med, p10, p90 = (float(v) for v in np.percentile(voiced, [50, 10, 90]))
+    return med, p10, p90, _semitones(p90 / p10), fraction
+
+
 def measure(samples, speech_mask=None) -> Prosody:
     """Prosody of 16 kHz mono audio (int16, or float in [-1, 1]).
 
@@ -274,50 +299,35 @@ def measure(samples, speech_mask=None) -> Prosody:
     it is computed here when not given.
     """
     x = as_float(samples)
-    duration = len(x) / RATE
     if speech_mask is None:
         from .vad import speech_mask as vad_mask
 
         speech_mask = vad_mask(_as_int16(x))
-    frame_s = FRAME_SAMPLES / RATE
-    mask = np.asarray(speech_mask, dtype=bool)[: len(x) // FRAME_SAMPLES]
-
-    # Speech time: speech frames plus the short gaps inside words (stop
-    # closures, VAD misses); gaps of PAUSE_S or more are pauses.
-    gap_frames = int(round(PAUSE_S / frame_s))
-    region = _fill_short_gaps(mask, gap_frames)
-    speech_s = float(region.sum() * frame_s)
-    pauses = 0
-    if mask.any():
-        first, last = np.flatnonzero(mask)[[0, -1]]
-        starts, _ = _runs(~region[first: last + 1])
-        pauses = len(starts)
+    n_frames = len(x) // FRAME_SAMPLES
+    mask = np.zeros(n_frames, dtype=bool)
+    given = np.asarray(speech_mask, dtype=bool)[:n_frames]
+    mask[: len(given)] = given
+    region, speech_s, pauses = _speech_time(mask)
 
     def in_speech(t: np.ndarray) -> np.ndarray:
-        idx = np.minimum((t / frame_s).astype(int), max(len(region) - 1, 0))
-        return region[idx] if len(region) else np.zeros(len(t), dtype=bool)
+        idx = (t * RATE / FRAME_SAMPLES).astype(int)
+        out = np.zeros(len(t), dtype=bool)
+        out[idx < n_frames] = region[idx[idx < n_frames]]
+        return out
 
     loudness = None
     if mask.any():
-        frames = x[: len(mask) * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)[mask]
+        frames = x[: n_frames * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)[mask]
         loudness = float(_db(np.mean(frames * frames)))
 
     ptimes, f0, loose = _yin(x, RATE)
-    sp = in_speech(ptimes)
-    f0s = f0[sp]
-    voiced = f0s[~np.isnan(f0s)]
-    voiced_fraction = float(len(voiced) / len(f0s)) if len(f0s) else 0.0
-    med = p10 = p90 = spread = None
-    if len(voiced):
-        med, p10, p90 = (float(v) for v in np.percentile(voiced, [50, 10, 90]))
-        spread = _semitones(p90 / p10)
-
+    med, p10, p90, spread, voiced_fraction = _pitch_stats(f0[in_speech(ptimes)])
     itimes, db = _intensity(x, RATE)
     nuclei = _nuclei(itimes, db, _voicing_lookup(ptimes, loose), in_speech(itimes))
     rate = len(nuclei) / speech_s if speech_s >= MIN_RATE_SPEECH_S else None
 
     return Prosody(
-        duration_s=duration, speech_s=speech_s, loudness_db=loudness,
+        duration_s=len(x) / RATE, speech_s=speech_s, loudness_db=loudness,
         f0_median_hz=med, f0_p10_hz=p10, f0_p90_hz=p90, pitch_spread_st=spread,
         voiced_fraction=voiced_fraction, syllables=len(nuclei),
         syllables_per_s=rate, pauses=pauses,
