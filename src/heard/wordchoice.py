@@ -1,0 +1,399 @@
+"""Word-choice findings: what the parent's words do, clause by clause.
+
+Every clause gets its own labels from phrase knowledge in prompts/lexicon/
+and a few general rules (who a feeling is attributed to, whether it fits what
+the child showed, whether the child's own words come back, "but" versus
+"and", questions with or without a question mark). Then take-level rules
+combine them as shared/spec/findings.md describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .findings import Finding
+from .lexicon import Lexicon, load_lexicon
+from .scenarios import Scenario
+from .textnorm import UNSURE, Clause, clauses_of, normalise_phrase, stem
+from .transcript import Transcript, Word
+
+ACK = ("reflects_words", "acknowledges_view", "acknowledges_feeling")
+# Concerns that make a clause's own acknowledgement not count ("he barely touched you").
+BLOCKING = ("pushes_to_stop", "dismisses_feeling", "lectures", "shames_or_labels", "adds_commentary")
+PHRASE_CONCERNS = (
+    "pushes_to_stop", "dismisses_feeling", "fixes_or_distracts", "lectures",
+    "shames_or_labels", "insists_on_contact", "adds_commentary",
+)
+SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are"}
+PRO_FORMS = {"one", "it", "that", "them", "some", "those", "this"}
+CHILD = {"you", "your", "yours", "yourself"}
+ADULT = {"i", "me", "my", "we", "us", "myself"}
+
+
+@dataclass
+class WordChoiceResult:
+    findings: list[Finding] = field(default_factory=list)
+    uncertain_fraction: float = 0.0
+    unclear: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        return [f.id for f in self.findings]
+
+
+@dataclass
+class _Cue:
+    content: set[str]
+    verb: str
+    has_you: bool
+
+
+class _Context:
+    """What the scenario says, prepared once for matching."""
+
+    def __init__(self, sc: Scenario, lex: Lexicon):
+        self.sc, self.lex = sc, lex
+        w = lex.words
+        self.function = set(w.get("function", []))
+        self.light = set(w.get("light", []))
+        self.past = set(w.get("past_irregular", []))
+        self.modals = set(w.get("modals", []))
+        self.cues = self._cues(sc.cue_words)
+        self.cue_stems = set().union(*(c.content for c in self.cues)) if self.cues else set()
+        self.facts = {stem(t) for f in sc.facts for t in normalise_phrase(f, lex)} - self.function
+        self.limit = {stem(t) for t in normalise_phrase(sc.limit, lex)} - self.function - {
+            "will", "not", "let", "so", "can", "would"
+        }
+        self.max_level = lex.levels.get(sc.intensity, 3)
+        fams = set()
+        for f in sc.shown_feelings:
+            key = " ".join(normalise_phrase(f, lex))
+            fams.add(lex.family_of_shown.get(key) or lex.feelings.get(key, (key, 0))[0])
+        self.families = fams
+        self.feelings = sorted(
+            ((normalise_phrase(k, lex), v) for k, v in lex.feelings.items()), key=lambda kv: -len(kv[0])
+        )
+
+    def _cues(self, text: str) -> list[_Cue]:
+        out = []
+        for part in text.replace("!", ".").replace("?", ".").split("."):
+            toks = [SWAP.get(t, t) for t in normalise_phrase(part, self.lex)]
+            content = [stem(t) for t in toks if t not in self.function]
+            verbs = [t for t in content if t not in {"not", "always", "never", "really", "just", "all"}]
+            if content and verbs:
+                out.append(_Cue(set(content), verbs[0], bool(CHILD & set(toks))))
+        return out
+
+    # --- single-clause judgements -------------------------------------------------
+
+    def is_past(self, tok: str) -> bool:
+        return tok in self.past or (len(tok) > 4 and tok.endswith("ed") and not self.feeling_at([tok], 0))
+
+    def feeling_at(self, toks: list[str], i: int):
+        for words, val in self.feelings:
+            if toks[i : i + len(words)] == words:
+                return words, val
+        return None
+
+    def fits(self, family: str, level: int) -> bool:
+        if not self.sc.shown_feelings or level > self.max_level:
+            return False
+        return family == "general" or family in self.families
+
+
+def _strip_fillers(words: list[str], lex: Lexicon) -> list[str]:
+    fillers = set(lex.lists.get("fillers", []))
+    i = 0
+    while i < len(words):
+        two = " ".join(words[i : i + 2])
+        if two in fillers and i + 2 <= len(words):
+            i += 2
+        elif words[i] in fillers:
+            i += 1
+        else:
+            break
+    rest = words[i:]
+    return [] if " ".join(rest) in fillers else rest
+
+
+def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int] | None:
+    """The feeling this clause attributes to the child: (family, level, position)."""
+    i = 0
+    while i < len(core):
+        hit = ctx.feeling_at(core, i)
+        if not hit:
+            i += 1
+            continue
+        words, (family, level) = hit
+        if i > 0 and core[i - 1] == "not" and words[0] != "not":
+            i += len(words)
+            continue  # "you're not scared" is a denial (dismisses_feeling)
+        before = [t for t in core[:i] if t in CHILD | ADULT]
+        after = [t for t in core[i + len(words) :] if t in CHILD | ADULT]
+        if before:
+            owner = "child" if before[-1] in CHILD else "adult"
+        elif after:
+            owner = "child" if after[0] in CHILD else "adult"
+        else:
+            owner = "child"  # "that really hurt", "it's hard": said about the child's moment
+        if owner == "child":
+            return family, level, i + len(words)
+        i += len(words)
+    return None
+
+
+def _reflects(core: list[str], ctx: _Context) -> bool:
+    if not ctx.cues:
+        return False
+    stems = {stem(t) for t in core if t not in ctx.function}
+    if "not" in stems and not any("not" in c.content for c in ctx.cues):
+        return False
+    for cue in ctx.cues:
+        if cue.verb not in stems:
+            continue
+        if cue.has_you and not CHILD & set(core):
+            continue
+        cover = len(cue.content & stems) / len(cue.content)
+        if cover >= 0.66 or (cover >= 0.5 and PRO_FORMS & set(core)):
+            extra = {stem(t) for t in core if t not in ctx.light and t not in ctx.function} - ctx.cue_stems
+            if len(extra) < 2:
+                return True
+    return False
+
+
+def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
+    """Says plainly what happened or what the child wants, from the child's side."""
+    if not core:
+        return False
+    wit = lex.find("witness", core)
+    if wit and wit[0].start == 0 and wit[0].end == len(core):
+        return True
+    if core == ["i", "said", "no"]:
+        return True
+    if any(t in ctx.modals for t in core) or "to" in core[:1]:
+        return False
+    wanting = lex.find("wanting", core)
+    if wanting and "you" in core[max(0, wanting[0].start - 3) : wanting[0].start]:
+        return True
+    has_child = bool(CHILD & set(core))
+    for j, t in enumerate(core):
+        if j > 0 and ctx.is_past(t):
+            subj = core[:j]
+            if has_child or any(stem(x) in ctx.facts for x in core):
+                return bool(subj) and subj[0] not in {"what", "why", "how"}
+    return False
+
+
+def _limit_overlap(words: list[str], ctx: _Context) -> bool:
+    if not ctx.limit:
+        return False
+    stems = {stem(t) for t in words}
+    neg = bool({"not", "no", "never"} & set(words))
+    return neg and len(ctx.limit & stems) / len(ctx.limit) >= 0.6
+
+
+def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
+    words = c.words
+    core = _strip_fillers(words, lex)
+    if not core or all(t == UNSURE for t in core):
+        return
+    labels = c.labels
+    span = (0, len(words))
+    for name in PHRASE_CONCERNS:
+        for m in lex.find(name, words):
+            if name == "pushes_to_stop" and "i" in words[max(0, m.start - 4) : m.start]:
+                continue  # "I'll stop talking", "I'll be quiet" are about the adult
+            labels[name] = span
+    if c.question:
+        if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
+            labels["interrogates"] = span
+        labels.pop("insists_on_contact", None)
+        return
+    sc = ctx.sc
+    if lex.find("offers_presence", words):
+        labels["offers_presence"] = span
+    if lex.find("allows_feeling", words):
+        labels["allows_feeling"] = span
+    if sc.limit_needed:
+        grant = False
+        for m in lex.find("permission_openers", core):
+            about_feeling = lex.find("grant_feeling_verbs", core[m.end :])
+            grant = grant or not (about_feeling and about_feeling[0].start == 0)
+        grant = grant and not {"not", "no"} & set(core)
+        delayed = bool(lex.find("delay_markers", core))
+        if (lex.find("gives_in", words) or grant) and not delayed:
+            labels["gives_in"] = span
+        if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
+            if not lex.find("lectures", words):
+                labels["holds_limit"] = span
+    blocked = any(n in labels for n in BLOCKING)
+    frame = lex.find("acknowledge_frames", core)
+    if frame and frame[0].start == 0:
+        core = core[frame[0].end :]
+        if not core:
+            return
+    if blocked:
+        return
+    feel = _feeling(core, ctx)
+    rest = core
+    if feel:
+        family, level, pos = feel
+        labels["acknowledges_feeling" if ctx.fits(family, level) else "projects_feeling"] = span
+        sub = [k for k in range(pos, len(core)) if core[k] in {"that", "when", "because", "about", "how"}]
+        rest = core[sub[0] + 1 :] if sub else []
+    if _reflects(core, ctx):
+        labels["reflects_words"] = span
+    elif rest and _view(rest, ctx, lex) and "holds_limit" not in labels:
+        labels["acknowledges_view"] = span
+
+
+def _okay_after_ack(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "That's okay" after naming a feeling allows it; "it's okay" alone soothes it away."""
+    seen_ack = False
+    for c in clauses:
+        core = _strip_fillers(c.words, lex)
+        m = lex.find("okay_after_feeling", core)
+        if core and m and m[0].start == 0 and m[0].end == len(core) and not c.labels:
+            if seen_ack:
+                c.labels["allows_feeling"] = (0, len(c.tokens))
+            elif core[0] == "it":
+                c.labels["dismisses_feeling"] = (0, len(c.tokens))
+        if any(a in c.labels for a in ACK):
+            seen_ack = True
+
+
+def _and_view(clauses: list[Clause]) -> None:
+    """A reflection the parent extends with "and <what happened>" is their own account."""
+    for a, b in zip(clauses, clauses[1:]):
+        if b.joiner == "and" and a.sentence == b.sentence and "reflects_words" in a.labels:
+            if "acknowledges_view" in b.labels:
+                a.labels["acknowledges_view"] = a.labels.pop("reflects_words")
+
+
+def _but(clauses: list[Clause]) -> list[tuple[list[Clause], list[Clause]]]:
+    """Acknowledgements cancelled by "but": (ack clauses, cancelling clauses)."""
+    keep = {"offers_presence", "allows_feeling", *ACK}
+    out = []
+    for k, c in enumerate(clauses):
+        if c.joiner not in ("but", "though", "although", "however", "yet"):
+            continue
+        before = []
+        for p in reversed(clauses[:k]):
+            if any(a in p.labels for a in ACK):
+                before.insert(0, p)
+            elif before or p.sentence < c.sentence - 1:
+                break
+        if not before:
+            continue
+        after = [q for q in clauses[k:] if q.sentence == c.sentence]
+        labs = set().union(*(q.labels for q in after))
+        if not labs & keep or labs - keep:
+            out.append((before, after))
+    return out
+
+
+def _questions(clauses: list[Clause], lex: Lexicon) -> None:
+    asks = [
+        c for c in clauses
+        if c.question and not c.tag and not lex.find("gentle_offers", c.words)
+    ]
+    if len(asks) >= 2:
+        for c in asks:
+            c.labels["interrogates"] = (0, len(c.tokens))
+
+
+def _threats(clauses: list[Clause], lex: Lexicon) -> None:
+    for k, c in enumerate(clauses):
+        if lex.find("threat_phrases", c.words):
+            c.labels["threatens_or_bribes"] = (0, len(c.tokens))
+            continue
+        if not lex.find("threat_conditions", c.words):
+            continue
+        window = [q for q in clauses[max(0, k - 1) : k + 2] if q.sentence == c.sentence or q is c]
+        hits = [q for q in window if lex.find("consequences", q.words)]
+        if hits:
+            for q in {id(x): x for x in [c, *hits]}.values():
+                q.labels["threatens_or_bribes"] = (0, len(q.tokens))
+                q.labels.pop("gives_in", None)
+
+
+def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
+    cfg = lex.settings.get("lecture", {})
+    limit = int(cfg.get("long_explanation_words", 18))
+    markers = set(cfg.get("explain_markers", []))
+    by_sentence: dict[int, list[Clause]] = {}
+    for c in clauses:
+        by_sentence.setdefault(c.sentence, []).append(c)
+    for group in by_sentence.values():
+        words = [w for c in group for w in c.words]
+        text = " " + " ".join(words) + " "
+        if len(words) >= limit and any(f" {m} " in text for m in markers):
+            group[0].labels["lectures"] = (0, len(group[0].tokens))
+
+
+def _text(words: list[Word], clauses: list[Clause], min_conf: float) -> tuple[str, float | None, float | None]:
+    idx = sorted({t.word for c in clauses for t in c.tokens if t.word >= 0})
+    if not idx:
+        return "", None, None
+    span = words[idx[0] : idx[-1] + 1]
+    quoted = [w for w in span if w.conf >= min_conf]
+    text = " ".join(w.word for w in quoted).strip(" ,;:-")
+    timed = all(w.start is not None for w in words)
+    return text, (span[0].start if timed else None), (span[-1].end if timed else None)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(",;:-").rstrip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf: float = 0.6) -> WordChoiceResult:
+    """Word-choice findings for one take (see shared/spec/findings.md)."""
+    lex = load_lexicon()
+    conf_cfg = lex.settings.get("confidence", {})
+    words = transcript.words or Transcript.from_text(transcript.text).words
+    if not words:
+        return WordChoiceResult()
+    unsure = sum(w.conf < min_conf for w in words) / len(words)
+    unclear = unsure > float(conf_cfg.get("unclear_fraction", 0.4))
+
+    ctx = _Context(scenario, lex)
+    clauses = clauses_of(words, lex, min_conf)
+    for c in clauses:
+        _label_clause(c, ctx, lex)
+    _okay_after_ack(clauses, lex)
+    _and_view(clauses)
+    _questions(clauses, lex)
+    _threats(clauses, lex)
+    _long_lectures(clauses, lex)
+    if not scenario.limit_needed:
+        for c in clauses:
+            c.labels.pop("holds_limit", None)
+            c.labels.pop("gives_in", None)
+
+    found: dict[str, Finding] = {}
+
+    def add(fid: str, cl: list[Clause], extra: dict | None = None) -> None:
+        if fid in found:
+            return
+        text, start, end = _text(words, cl, min_conf)
+        found[fid] = Finding(fid, evidence=text, start=start, end=end, extra=extra or {})
+
+    ack_so_far: list[Clause] = []
+    buts = _but(clauses)
+    for c in clauses:
+        for b_ack, b_after in buts:
+            if c is b_after[0]:
+                rewrite = _sentence(_text(words, b_ack, min_conf)[0])
+                add("but_negates", b_ack + b_after, {"rewrite": rewrite} if rewrite else None)
+        for fid in c.labels:
+            extra = None
+            if fid == "pushes_to_stop" and ack_so_far:
+                extra = {"rewrite": _sentence(_text(words, ack_so_far, min_conf)[0])}
+            add(fid, [c], extra)
+        if any(a in c.labels for a in ACK):
+            ack_so_far.append(c)
+    return WordChoiceResult(list(found.values()), round(unsure, 3), unclear)
