@@ -25,6 +25,9 @@ _NOT_CONTRACTED = {"id", "well", "were", "hell", "shell", "its", "is", "has", "w
                    "here", "shed", "wed", "hed", "ill", "wont"}
 
 
+_PRONOUNS = {"you", "it", "that", "there", "he", "she", "they", "we", "i"}
+
+
 @dataclass
 class Token:
     text: str
@@ -59,9 +62,12 @@ def _expand(word: str, lex: Lexicon) -> list[str]:
             return [stem, full]
     word = word.replace("'", "")
     stems = lex.words.get("contraction_stems", [])
+    aux = set(lex.words.get("auxiliaries", [])) | {"need"}
     for suffix, full in g.get("suffixes", {}).items():
         bare = suffix.replace("'", "")
-        if word.endswith(bare) and word[: -len(bare)] in stems and word not in _NOT_CONTRACTED:
+        base = word[: -len(bare)]
+        aux_ok = (base in aux) == (bare == "nt")  # "didnt" but not "went" -> "we nt"
+        if word.endswith(bare) and base in stems and aux_ok and word not in _NOT_CONTRACTED:
             return [word[: -len(bare)], full]
     if word in ("hes", "shes", "whats", "thats", "theres", "heres"):
         return [word[:-1], "is"]
@@ -155,12 +161,15 @@ class Segmenter:
             return False
         if t in self.wh:
             return not (t == "what" and nxt == "a")
-        if t in self.aux and nxt in ({"you", "it", "that", "there", "he", "she", "they", "we", "i"}):
+        nxt2 = toks[i + 2] if i + 2 < len(toks) else ""
+        if t in self.aux and nxt == "not" and nxt2 in _PRONOUNS:
+            return True  # a tag: "... didn't it"
+        if t in self.aux and nxt in _PRONOUNS:
             return prev not in self.wh and prev != "long"
         if t in self.subjects and prev not in self.subjects:
             return self._verbish(nxt) or nxt in {"am", "will", "would", "have"}
-        if t == "you" and self._verbish(nxt):
-            return True
+        if t == "you" and (nxt in self.aux or nxt in self.modals or nxt in self.past or nxt.endswith("ed")):
+            return not (self._verbish(prev) or prev.endswith("e"))
         if t in {"it", "there", "that"} and nxt in {"is", "was", "will"}:
             return prev not in {"i", "you", "we", "they", "he", "she"}
         return False

@@ -26,6 +26,8 @@ PHRASE_CONCERNS = (
 )
 SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are"}
 PRO_FORMS = {"one", "it", "that", "them", "some", "those", "this"}
+MODAL_OR_TO = {"to", "can", "could", "will", "would", "might", "may", "should", "must", "as"}
+ADVERBS = {"not", "always", "never", "really", "just", "all", "so", "very"}
 CHILD = {"you", "your", "yours", "yourself"}
 ADULT = {"i", "me", "my", "we", "us", "myself"}
 
@@ -79,7 +81,7 @@ class _Context:
         for part in text.replace("!", ".").replace("?", ".").split("."):
             toks = [SWAP.get(t, t) for t in normalise_phrase(part, self.lex)]
             content = [stem(t) for t in toks if t not in self.function]
-            verbs = [t for t in content if t not in {"not", "always", "never", "really", "just", "all"}]
+            verbs = [stem(t) for t in toks if t not in self.function | ADVERBS]
             if content and verbs:
                 out.append(_Cue(set(content), verbs[0], bool(CHILD & set(toks))))
         return out
@@ -130,7 +132,16 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int] | None:
             continue  # "you're not scared" is a denial (dismisses_feeling)
         before = [t for t in core[:i] if t in CHILD | ADULT]
         after = [t for t in core[i + len(words) :] if t in CHILD | ADULT]
-        if before:
+        nxt = core[i + len(words) : i + len(words) + 1]
+        back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too"}]
+        hypothetical = len(back) >= 2 and back[-1] in {"be", "feel"} and back[-2] in MODAL_OR_TO
+        adverb = i > 0 and core[i - 1].endswith("ing") and not words[-1].endswith("ed")  # "crying hard"
+        if hypothetical or adverb:
+            i += len(words)
+            continue  # "it's okay to be cross" allows; "you'll be grumpy" predicts
+        if nxt and nxt[0] in CHILD | ADULT:
+            owner = "child" if nxt[0] in CHILD else "adult"  # "that hurt me", "it upset you"
+        elif before:
             owner = "child" if before[-1] in CHILD else "adult"
         elif after:
             owner = "child" if after[0] in CHILD else "adult"
@@ -146,10 +157,8 @@ def _reflects(core: list[str], ctx: _Context) -> bool:
     if not ctx.cues:
         return False
     stems = {stem(t) for t in core if t not in ctx.function}
-    if "not" in stems and not any("not" in c.content for c in ctx.cues):
-        return False
     for cue in ctx.cues:
-        if cue.verb not in stems:
+        if cue.verb not in stems or ("not" in stems) != ("not" in cue.content):
             continue
         if cue.has_you and not CHILD & set(core):
             continue
@@ -170,11 +179,14 @@ def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
         return True
     if core == ["i", "said", "no"]:
         return True
-    if any(t in ctx.modals for t in core) or "to" in core[:1]:
-        return False
     wanting = lex.find("wanting", core)
     if wanting and "you" in core[max(0, wanting[0].start - 3) : wanting[0].start]:
         return True
+    if any(t in ctx.modals for t in core) or "to" in core[:1]:
+        return False
+    for j in range(len(core) - 2):
+        if core[j : j + 2] == ["you", "are"] and core[j + 2].endswith("ing") and core[j + 2] != "going":
+            return True  # "you're crying": what the child is doing
     has_child = bool(CHILD & set(core))
     for j, t in enumerate(core):
         if j > 0 and ctx.is_past(t):
@@ -208,6 +220,7 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
             labels["interrogates"] = span
         labels.pop("insists_on_contact", None)
+        labels.pop("adds_commentary", None)
         return
     sc = ctx.sc
     if lex.find("offers_presence", words):
@@ -219,12 +232,13 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         for m in lex.find("permission_openers", core):
             about_feeling = lex.find("grant_feeling_verbs", core[m.end :])
             grant = grant or not (about_feeling and about_feeling[0].start == 0)
-        grant = grant and not {"not", "no"} & set(core)
+        # a permission counts only when it is about the thing in dispute
+        grant = grant and not {"not", "no"} & set(core) and any(stem(t) in ctx.facts | ctx.limit for t in core)
         delayed = bool(lex.find("delay_markers", core))
         if (lex.find("gives_in", words) or grant) and not delayed:
             labels["gives_in"] = span
         if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
-            if not lex.find("lectures", words):
+            if not lex.find("lectures", words) and not lex.find("shames_or_labels", words):
                 labels["holds_limit"] = span
     blocked = any(n in labels for n in BLOCKING)
     frame = lex.find("acknowledge_frames", core)
@@ -243,7 +257,7 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         rest = core[sub[0] + 1 :] if sub else []
     if _reflects(core, ctx):
         labels["reflects_words"] = span
-    elif rest and _view(rest, ctx, lex) and "holds_limit" not in labels:
+    elif rest and _view(rest, ctx, lex) and not {"holds_limit", "offers_presence", "allows_feeling"} & set(labels):
         labels["acknowledges_view"] = span
 
 
@@ -315,6 +329,7 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
             for q in {id(x): x for x in [c, *hits]}.values():
                 q.labels["threatens_or_bribes"] = (0, len(q.tokens))
                 q.labels.pop("gives_in", None)
+                q.labels.pop("holds_limit", None)
 
 
 def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
