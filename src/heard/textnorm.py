@@ -25,6 +25,9 @@ _NOT_CONTRACTED = {"id", "well", "were", "hell", "shell", "its", "is", "has", "w
                    "here", "shed", "wed", "hed", "ill", "wont"}
 
 
+# Verbs that often take "you" as object ("scare you", "hug you"): no restart after them.
+_TAKES_YOU = {"scare", "hug", "love", "tell", "help", "make", "give", "take", "hate", "miss", "leave",
+              "hold", "bother", "upset", "hurt", "surprise", "thank", "bless", "pick", "carry"}
 _PRONOUNS = {"you", "it", "that", "there", "he", "she", "they", "we", "i"}
 
 
@@ -169,7 +172,7 @@ class Segmenter:
         if t in self.subjects and prev not in self.subjects:
             return self._verbish(nxt) or nxt in {"am", "will", "would", "have"}
         if t == "you" and (nxt in self.aux or nxt in self.modals or nxt in self.past or nxt.endswith("ed")):
-            return not (self._verbish(prev) or prev.endswith("e"))
+            return not (self._verbish(prev) or prev in _TAKES_YOU)
         if t in {"it", "there", "that"} and nxt in {"is", "was", "will"}:
             return prev not in {"i", "you", "we", "they", "he", "she"}
         return False
