@@ -140,7 +140,8 @@ class FifoWriter(threading.Thread):
     def run(self) -> None:
         n = int(_CHUNK_S * RATE)
         # O_RDWR: opening never blocks, whether or not pulse has the read end yet.
-        fd = os.open(self.fifo, os.O_RDWR)
+        # O_NONBLOCK: if the daemon dies, a full pipe must not hang this thread.
+        fd = os.open(self.fifo, os.O_RDWR | os.O_NONBLOCK)
         try:
             t = time.monotonic()
             while not self._halt.is_set():
@@ -158,7 +159,10 @@ class FifoWriter(threading.Thread):
                             block = np.concatenate([block, np.zeros(n - len(block), np.int16)])
                     else:
                         block = np.zeros(n, np.int16)
-                os.write(fd, block.astype("<i2").tobytes())
+                try:
+                    os.write(fd, block.astype("<i2").tobytes())
+                except BlockingIOError:
+                    pass  # nobody is reading (daemon gone): drop the block
                 t += _CHUNK_S
                 time.sleep(max(0.0, t - time.monotonic()))
         finally:

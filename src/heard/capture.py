@@ -40,7 +40,8 @@ class MicCapture:
     """One microphone stream, read from a single worker thread."""
 
     def __init__(self, device: str | None = None, rate: int = RATE, block_ms: int = 30,
-                 max_queue_s: float = 5.0, stall_s: float = 3.0) -> None:
+                 max_queue_s: float = 5.0, stall_s: float = 3.0,
+                 device_rate: int | None = None) -> None:
         self.device = device
         self.rate = rate  # what read() returns
         self.block_ms = block_ms
@@ -48,6 +49,7 @@ class MicCapture:
         self.stall_s = stall_s  # no audio for this long while open = microphone lost
         self.overflows = 0  # blocks dropped because the reader fell behind
         self.status_flags = 0  # callbacks that reported a PortAudio status problem
+        self.force_rate = device_rate  # open the device at this rate (misreporting devices)
         self.device_rate = rate
         self.device_name = ""
         self._q: collections.deque = collections.deque()
@@ -60,7 +62,9 @@ class MicCapture:
 
     # ------------------------------------------------------------ opening
     def open(self) -> MicCapture:
-        sd = devices.sounddevice()
+        # Refresh: PortAudio lists devices once, so a mic plugged in (or a sound
+        # server started) after start-up would otherwise stay invisible.
+        sd = devices.sounddevice(refresh=True)
         index = devices.require_input_device(self.device)
         info = sd.query_devices(index)
         self.device_name = info["name"]
@@ -81,14 +85,15 @@ class MicCapture:
         return self
 
     def _pick_rate(self, sd, index: int, default_rate: float) -> int:
-        for r in (self.rate, int(default_rate)):
+        for r in (self.force_rate,) if self.force_rate else (self.rate, int(default_rate)):
             try:
                 sd.check_input_settings(device=index, samplerate=r, channels=1, dtype="int16")
                 return r
             except (sd.PortAudioError, ValueError):
                 continue
         raise DeviceError(f"the microphone {self.device_name!r} accepts neither {self.rate} nor "
-                          f"{int(default_rate)} Hz mono; pick another with --input-device")
+                          f"{self.force_rate or int(default_rate)} Hz mono; pick another with "
+                          "--input-device")
 
     # ----------------------------------------------------- real-time thread
     def _callback(self, indata, frames, time_info, status) -> None:

@@ -1,0 +1,127 @@
+"""The turn listener on real espeak-ng speech and the real Korean vosk model.
+
+The audio is fed through ``listen_array`` / ``ArraySource``: the same code
+path as the microphone, chunk by chunk on a capture timeline, without a clock.
+"""
+
+import numpy as np
+import pytest
+
+from audio_helpers import concat, espeak, silence
+from heard.controls import COMMAND_ENDPOINT, load_command_words
+from heard.listener import ArraySource, TurnListener, listen_array
+from heard.settings import RATE
+
+pytestmark = pytest.mark.slow
+
+KO_REPLY = "넘어졌구나 괜찮아"
+
+
+@pytest.fixture(scope="module")
+def reply():
+    return espeak(KO_REPLY, voice="ko")
+
+
+@pytest.fixture(scope="module")
+def listener(ko_model):
+    return TurnListener(ko_model)
+
+
+def test_reply_after_a_wait_is_one_turn_with_its_words_on_the_take_timeline(listener, reply):
+    audio = concat(silence(1.8), reply, silence(2.0))
+    turn = listen_array(listener, audio, listen_s=10)
+    speech_s = len(reply) / RATE
+    assert turn.kind == "turn"
+    assert turn.speech_start == pytest.approx(1.8, abs=0.1)
+    assert turn.speech_end == pytest.approx(1.8 + speech_s, abs=0.15)
+    assert turn.transcript.words, "the recogniser heard nothing in clear speech"
+    # Word times are seconds from the start of listening, not from the pre-roll.
+    assert turn.transcript.words[0].start >= 1.5
+    assert turn.transcript.words[-1].end <= 1.8 + speech_s + 0.3
+    # The turn ended after the end-of-turn silence, not at the end of the audio.
+    assert len(turn.samples) / RATE == pytest.approx(1.8 + speech_s + 1.2, abs=0.15)
+    assert len(turn.mask) * 480 == len(turn.samples)
+    assert turn.mask[int(2.0 / 0.03)] and not turn.mask[int(1.0 / 0.03)]
+
+
+def test_the_same_words_as_decoding_the_whole_reply(listener, reply, ko_model):
+    from heard.recogniser import transcribe
+
+    audio = concat(silence(1.0), reply, silence(2.0))
+    live = listen_array(listener, audio, listen_s=10).transcript
+    whole = transcribe(ko_model, audio)
+    assert live.text == whole.text
+
+
+def test_a_thinking_pause_inside_the_reply_does_not_end_the_turn(listener, reply):
+    audio = concat(silence(0.5), reply, silence(0.8), reply, silence(2.0))
+    turn = listen_array(listener, audio, listen_s=10)
+    second_end = 0.5 + 2 * len(reply) / RATE + 0.8
+    assert turn.kind == "turn"
+    assert turn.speech_end == pytest.approx(second_end, abs=0.15)
+
+
+def test_silence_through_the_window_is_an_answer(listener):
+    turn = listen_array(listener, silence(6.0), listen_s=3.0)
+    assert turn.kind == "silence"
+    assert turn.transcript.text == ""
+    assert not turn.mask.any()
+    assert len(turn.samples) / RATE == pytest.approx(3.0, abs=0.05)
+
+
+def test_the_listener_is_reset_between_turns(listener, reply):
+    first = listen_array(listener, concat(silence(0.5), reply, silence(2.0)), listen_s=10)
+    second = listen_array(listener, silence(4.0), listen_s=2.0)
+    assert first.kind == "turn" and second.kind == "silence"
+    assert second.transcript.text == ""
+
+
+def test_audio_muted_after_time_zero_counts_as_silence_in_the_wait(listener, reply):
+    # The mic was muted for 0.5 s after the cue (echo tail): the first chunk
+    # arrives 0.5 s after time 0, and the wait is still measured from time 0.
+    t0 = 1000.0
+    src = ArraySource(concat(silence(1.0), reply, silence(2.0)), start=t0 + 0.5)
+    turn = listener.listen(src, 10, start=t0)
+    assert turn.speech_start == pytest.approx(1.5, abs=0.1)
+    assert not turn.mask[: int(0.5 / 0.03)].any()
+
+
+def test_audio_from_before_time_zero_is_not_part_of_the_take(listener, reply):
+    # Speech captured before listening began (e.g. the cue's echo) is cut off.
+    t0 = 1000.0
+    src = ArraySource(concat(reply, silence(4.0)), start=t0 - len(reply) / RATE)
+    turn = listener.listen(src, 2.0, start=t0)
+    assert turn.kind == "silence"
+
+
+def test_until_ends_an_open_turn_as_it_stands(listener, reply):
+    src = ArraySource(concat(silence(0.5), reply, reply, reply))
+    calls = {"n": 0}
+
+    def pressed():  # a push-to-talk press after ~1.5 s of audio
+        calls["n"] += 1
+        return calls["n"] > 50
+
+    turn = listener.listen(src, None, start=src.start, until=pressed)
+    assert turn.kind == "turn" and turn.reason == "until"
+    assert turn.transcript.words
+
+
+def test_spoken_command_word_is_recognised_with_the_grammar(ko_model):
+    words = load_command_words("ko")
+    cmd = TurnListener(ko_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
+    for spoken, step in (("다시", "again"), ("종료", "stop")):
+        turn = listen_array(cmd, concat(silence(0.5), espeak(spoken, voice="ko"), silence(1.0)),
+                            listen_s=None)
+        assert turn.kind == "turn"
+        assert words.match(turn.transcript) == step, turn.transcript.text
+
+
+def test_realtime_stamps_follow_the_end_of_speech(listener, reply):
+    audio = concat(silence(0.3), reply, silence(1.5))
+    turn = listen_array(listener, audio, listen_s=5, realtime=True)
+    lat = turn.latency()
+    # End of turn is decided after the end-of-turn silence; the transcript follows it.
+    assert lat["end_of_turn"] >= 1.2 - 0.05
+    assert lat["final_transcript"] >= lat["end_of_turn"]
+    assert np.isfinite(list(lat.values())).all()
