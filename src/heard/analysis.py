@@ -100,10 +100,11 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
         prosody = measure_prosody(seg, mask[a:b])
         pace.syllables_per_s = prosody.syllables_per_s
         tf, tone = tone_findings(prosody, baseline, (pace.speech_start, pace.speech_end))
-        found += tf + rate_findings(prosody, baseline)
+        found += tf + rate_findings(prosody, baseline, spans=(pace.speech_start, pace.speech_end))
     found += pacing_mod.findings(pace, scenario, cue_end, th)
     found = _sorted(found)
     fb = compose(found, scenario, unclear=wc_unclear, has_baseline=baseline is not None,
                  tone_measured=prosody is not None, wait_s=pace.wait_s, words=pace.words,
-                 previous=previous)
+                 previous=previous, loudness_db=tone.get("loudness_db"),
+                 pitch_st=tone.get("pitch_st"))
     return TakeAnalysis(scenario, transcript, pace, tone, found, fb, wc_unclear, prosody)
