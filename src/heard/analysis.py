@@ -71,7 +71,7 @@ def analyse_text(scenario: Scenario, text: str, *, previous: TakeSummary | None 
     pace = pacing_mod.measure(transcript, None)
     found = _sorted(wc.findings + pacing_mod.findings(pace, scenario))
     fb = compose(found, scenario, unclear=wc.unclear, has_baseline=False, tone_measured=False,
-                 wait_s=None, words=pace.words, previous=previous)
+                 wait_s=None, words=pace.words + pace.fillers, previous=previous)
     tone = dict(_NO_TONE)
     return TakeAnalysis(scenario, transcript, pace, tone, found, fb, wc.unclear)
 
@@ -104,7 +104,8 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
     found += pacing_mod.findings(pace, scenario, cue_end, th)
     found = _sorted(found)
     fb = compose(found, scenario, unclear=wc_unclear, has_baseline=baseline is not None,
-                 tone_measured=prosody is not None, wait_s=pace.wait_s, words=pace.words,
+                 tone_measured=prosody is not None, wait_s=pace.wait_s,
+                 words=pace.words + pace.fillers,
                  previous=previous, loudness_db=tone.get("loudness_db"),
                  pitch_st=tone.get("pitch_st"))
     return TakeAnalysis(scenario, transcript, pace, tone, found, fb, wc_unclear, prosody)

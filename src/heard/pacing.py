@@ -53,10 +53,11 @@ class Pacing:
     pauses: int = 0
     speech_start: float | None = None  # seconds in the take
     speech_end: float | None = None
+    fillers: int = 0  # "um", "mm": said, but not counted as words
 
     @property
     def spoke(self) -> bool:
-        return self.speech_start is not None or self.words > 0
+        return self.speech_start is not None or self.words > 0 or self.fillers > 0
 
     def to_json(self) -> dict:
         r = lambda v, n=2: None if v is None else round(float(v), n)  # noqa: E731
@@ -82,21 +83,24 @@ def speech_segments(mask: np.ndarray, th: PacingThresholds, frame_s: float = FRA
     return [(a, b) for a, b in segs if b - a >= th.min_burst_s]
 
 
-def content_words(transcript: Transcript | None, th: PacingThresholds) -> int:
+def count_words(transcript: Transcript | None, th: PacingThresholds) -> tuple[int, int]:
+    """(content words, fillers) in the transcript."""
     if transcript is None:
-        return 0
-    toks = [w.word.strip(".,!?;:\"'").lower() for w in transcript.words] if transcript.words \
-        else transcript.text.split()
-    return sum(1 for t in toks if t and t not in th.fillers)
+        return 0, 0
+    toks = [w.word.strip(".,!?;:\"'").lower() for w in transcript.words]
+    toks = [t for t in toks if t]
+    fillers = sum(1 for t in toks if t in th.fillers)
+    return len(toks) - fillers, fillers
 
 
 def measure(transcript: Transcript | None, segments: list[tuple[float, float]] | None,
             cue_end: float = 0.0, th: PacingThresholds | None = None) -> Pacing:
     """Pacing of one take; ``segments`` None means typed text (no timing)."""
     th = th or load_thresholds()
-    words = content_words(transcript, th)
+    words, fillers = count_words(transcript, th)
     if segments is None:
-        return Pacing(wait_s=None, speech_s=None, words=words, words_per_min=None)
+        return Pacing(wait_s=None, speech_s=None, words=words, words_per_min=None,
+                      fillers=fillers)
     segs = [(a, b) for a, b in segments if b > cue_end]
     if not segs:
         return Pacing(wait_s=None, speech_s=None, words=0, words_per_min=None)
@@ -105,7 +109,8 @@ def measure(transcript: Transcript | None, segments: list[tuple[float, float]] |
     timed = transcript is not None and transcript.timed and words > 0
     wpm = words / speech_s * 60.0 if timed and speech_s > 0 else None
     return Pacing(wait_s=start - cue_end, speech_s=speech_s, words=words, words_per_min=wpm,
-                  pauses=max(0, len(segs) - 1), speech_start=start, speech_end=end)
+                  pauses=max(0, len(segs) - 1), speech_start=start, speech_end=end,
+                  fillers=fillers)
 
 
 def findings(p: Pacing, scenario: Scenario, cue_end: float = 0.0,
