@@ -226,10 +226,11 @@ class PracticeSession:
             if stamps is not None:
                 stamps["feedback_start"] = end
         else:
-            samples, rate = self.synth.synthesise(text, voice)
             self.capture.mute_until(math.inf)
+            samples, rate = self.synth.synthesise(text, voice)
             if stamps is not None:
                 stamps["feedback_start"] = time.monotonic()
+            self._emit(f"{what}_playing", seconds=len(samples) / rate)
             end = self.player.play(samples, rate)
             self.capture.mute_until(end + self.settings.echo_tail_s)
         self._emit(f"{what}_end", end=end)

@@ -1,0 +1,164 @@
+"""The whole practice session on a real (virtual) microphone and speaker.
+
+A private PulseAudio daemon gives a microphone we write speech into (at
+real-time pace) and a speaker whose monitor we record. The session speaks
+with the real synthesiser, listens with the real Korean vosk model, analyses
+and speaks feedback; the test plays the parent by reacting to its events.
+"""
+
+import io
+import threading
+import time
+
+import pytest
+
+from audio_helpers import espeak
+from heard import devices
+from heard.controls import KeyInput
+from heard.session import PracticeSession, SessionSettings
+from heard.settings import RATE
+from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.slow, pytest.mark.pulse]
+
+SCENARIO = "tripped-rug"
+ANSWER_WAIT_S = 1.5
+
+
+@pytest.fixture
+def rig(pulse_server):  # noqa: F811 - the fixture above
+    devices.list_devices(refresh=True)  # PortAudio must see the new daemon's devices
+    writer = FifoWriter(pulse_server.fifo)
+    writer.start()
+    monitor = MonitorRecorder(pulse_server)
+    monitor.start()
+    yield writer, monitor
+    monitor.stop()
+    writer.stop()
+
+
+@pytest.fixture(scope="module")
+def ko_speech():
+    return {"answer": espeak("넘어졌구나 괜찮아", voice="ko"),
+            "loud": espeak("안녕하세요 오늘은 날씨가 좋네요", voice="ko", amplitude=200),
+            "again": espeak("다시", voice="ko"),
+            "stop": espeak("종료", voice="ko")}
+
+
+class Script:
+    """Plays the parent: reacts to the session's events by writing into the mic."""
+
+    def __init__(self, writer: FifoWriter) -> None:
+        self.writer = writer
+        self.events: list[tuple[float, str, dict]] = []
+        self.reactions: dict[str, list] = {}
+
+    def on(self, name: str, react) -> None:
+        self.reactions.setdefault(name, []).append(react)
+
+    def __call__(self, name: str, data: dict) -> None:
+        now = time.monotonic()
+        self.events.append((now, name, data))
+        for react in self.reactions.get(name, []):
+            react(now, data)
+
+    def times(self, name: str) -> list[float]:
+        return [t for t, n, _ in self.events if n == name]
+
+    def data(self, name: str) -> list[dict]:
+        return [d for _, n, d in self.events if n == name]
+
+
+def _run(session: PracticeSession, timeout_s: float = 240.0) -> int:
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("rc", session.run()), daemon=True)
+    t.start()
+    t.join(timeout_s)
+    assert not t.is_alive(), "the session did not finish"
+    return box["rc"]
+
+
+def _session(ko_model, script: Script, once: bool, out: io.StringIO) -> PracticeSession:
+    settings = SessionSettings(scenarios=(SCENARIO,), input_device="pulse",
+                               output_device="pulse", speak=True, verbose=True, lang="ko",
+                               once=once)
+    s = PracticeSession(settings, model=ko_model, keys=KeyInput(read=False), out=out)
+    s.on_event.append(script)
+    return s
+
+
+def test_a_spoken_answer_is_heard_with_its_wait_and_answered_aloud(ko_model, rig, ko_speech):
+    writer, monitor = rig
+    script = Script(writer)
+    # Someone talks loudly while heard narrates: it must never reach the take.
+    script.on("narration_playing",
+              lambda now, d: writer.say(ko_speech["loud"], at=now + 1.0, label="over_narration"))
+    script.on("listening", lambda now, d: writer.say(
+        ko_speech["answer"], at=d["cue_end"] + ANSWER_WAIT_S, label="answer"))
+    out = io.StringIO()
+    session = _session(ko_model, script, once=True, out=out)
+    assert _run(session) == 0
+
+    assert len(session.takes) == 1
+    take = session.takes[0]
+    cue_end = script.data("listening")[0]["cue_end"]
+    answer_at = writer.started["answer"]
+    answer_end = answer_at + len(ko_speech["answer"]) / RATE
+
+    # Narration and cue were played before the take (heard on the speaker).
+    played = monitor.loud_spans()
+    before = sum(min(b, cue_end) - a for a, b in played if a < cue_end)
+    assert before > 3.0, f"too little sound before the take: {played}"
+    # The interruption really happened during the narration...
+    assert script.times("narration_playing")[0] < writer.started["over_narration"] < cue_end
+    # ...and the take holds only the answer: found at the right wait, nothing earlier.
+    assert take.turn.kind == "turn"
+    assert take.analysis.pacing.wait_s == pytest.approx(answer_at - cue_end, abs=0.15)
+    assert take.analysis.pacing.wait_s == pytest.approx(ANSWER_WAIT_S, abs=0.15)
+    assert not take.turn.mask[: int((ANSWER_WAIT_S - 0.2) / 0.03)].any()
+    assert take.turn.transcript.words and take.turn.transcript.words[0].start >= 1.2
+    # Feedback was spoken after the answer ended.
+    assert any(a > answer_end for a, b in played), f"no feedback sound after the take: {played}"
+    assert script.times("feedback_playing")[0] > answer_end
+    # Latency stamps are kept and printed with --verbose.
+    lat = take.latency
+    assert set(lat) >= {"end_of_turn", "final_transcript", "analysis_done",
+                        "first_feedback_sample"}
+    assert 0 < lat["end_of_turn"] <= lat["final_transcript"] <= lat["analysis_done"] \
+        <= lat["first_feedback_sample"]
+    assert "latency:" in out.getvalue()
+    print("\nlatency stamps (s after end of speech):", lat)
+
+
+def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, rig, ko_speech):
+    writer, monitor = rig
+    script = Script(writer)
+    # Take 1: say nothing. While the feedback plays, say "stop" (종료): heard
+    # must not hear itself or anyone while it speaks, so this must be ignored.
+    script.on("feedback_playing", lambda now, d: writer.say(
+        ko_speech["stop"], at=now + 0.4, label=f"stop_during_feedback_{len(session.takes)}")
+        if not session.takes else None)
+    # After the feedback: "다시" (again); after the second take: "종료" (stop).
+    script.on("awaiting_step", lambda now, d: writer.say(
+        ko_speech["again"] if len(session.takes) == 1 else ko_speech["stop"],
+        at=now + 1.0, label=f"command_{len(session.takes)}"))
+    # Take 2 (the replay): answer in words.
+    script.on("listening", lambda now, d: writer.say(
+        ko_speech["answer"], at=d["cue_end"] + 1.0, label="answer")
+        if session.takes else None)
+    out = io.StringIO()
+    session = _session(ko_model, script, once=False, out=out)
+    assert _run(session) == 0
+
+    steps = [d["step"] for d in script.data("step")]
+    assert steps == ["again", "stop"], (steps, script.data("heard"))
+    assert "stop_during_feedback_0" in writer.started  # it was said, and ignored
+    first, second = session.takes
+    assert first.turn.kind == "silence"
+    assert "stayed_silent" in [f.id for f in first.analysis.findings]
+    assert first.analysis.pacing.wait_s is None
+    # "Again" replayed the whole scene and compared the new take with the first.
+    assert len(script.times("narration_start")) == 2
+    assert second.compared and not first.compared
+    assert second.turn.kind == "turn"
+    assert second.analysis.pacing.wait_s == pytest.approx(1.0, abs=0.15)
