@@ -141,3 +141,21 @@ def test_silence_only_take(tmp_path, ko_model_dir):
     assert d["pacing"]["wait_s"] is None
     assert d["pacing"]["words_per_min"] is None
     assert [f["id"] for f in d["findings"]] == ["stayed_silent"]
+
+
+def test_spoken_feedback_is_real_speech(tmp_path):
+    """What --speak would play: synthesised by the real TTS engine, judged by our VAD."""
+    from heard.vad import speech_fraction
+    from heard.wavio import probe, read_wav
+
+    out = tmp_path / "feedback.wav"
+    r = heard("analyse", "--scenario", "cookie", "--text", "I know you're sad, but stop crying.",
+              "--json", "--save-speech", out)
+    assert r.returncode == 0, r.stderr
+    spoken = json.loads(r.stdout)["feedback"]["spoken"]
+    dur = probe(out).duration
+    words = len(spoken.split())
+    # Speech runs at roughly 1.5-4 words a second, plus the lead-in silence.
+    assert words / 4 < dur < words / 1.5 + 1.0
+    assert speech_fraction(read_wav(out)) > 0.5
+    assert (out.stat().st_mode & 0o777) == 0o600
