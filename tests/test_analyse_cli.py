@@ -159,3 +159,15 @@ def test_spoken_feedback_is_real_speech(tmp_path):
     assert words / 4 < dur < words / 1.5 + 1.0
     assert speech_fraction(read_wav(out)) > 0.5
     assert (out.stat().st_mode & 0o777) == 0o600
+
+
+@pytest.mark.slow
+def test_english_take_end_to_end(tmp_path, en_model_dir):
+    """With an English model (skipped without one): words recognised and judged."""
+    reply = espeak("you really want a cookie", speed=130)
+    p = save(tmp_path / "take.wav", concat(silence(1.0), reply, silence(1.5)))
+    r = heard("analyse", "--scenario", "cookie", p, "--model", en_model_dir, "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert "cookie" in d["transcript"]["text"]
+    assert "reflects_words" in {f["id"] for f in d["findings"]}
