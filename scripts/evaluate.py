@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Score the word-choice analyser against labelled responses.
 
-    scripts/evaluate.py [FILE.jsonl ...] [--asr-noise] [--scenario-examples] [--json OUT]
+    scripts/evaluate.py [FILE.jsonl ...] [--asr-noise] [--scenario-examples] [--ids odd|even] [--json OUT]
 
 Prints per-label precision, recall, F1 and support, then macro-F1 (over labels
 with support) and the exact-match rate. --asr-noise also scores the texts as a
 recogniser would emit them (lowercase, no punctuation, 15 % of words
 substituted or dropped, fixed seed); --scenario-examples also scores the
 [[examples]] in the scenario files, which the lexicon was not tuned on.
+--ids odd|even keeps only responses whose id ends in an odd/even number, so a
+held-out file can be split into a tuning half and a report half.
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ def load_items(path: Path) -> list[dict]:
         except (json.JSONDecodeError, KeyError, TypeError):
             raise HeardError(f"{path.name} line {n}: expected {{id, scenario, text, labels}}") from None
     return items
+
+
+def id_parity(item_id: str) -> str | None:
+    """ "odd" or "even" from the last number in an id ("h007" -> "odd"), None without one."""
+    m = re.search(r"(\d+)\D*$", item_id)
+    return None if m is None else ("odd" if int(m.group(1)) % 2 else "even")
 
 
 def scenario_items() -> list[dict]:
@@ -134,10 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--asr-noise", action="store_true", help="also score recogniser-style noisy text")
     ap.add_argument("--scenario-examples", action="store_true", help="also score the scenario [[examples]]")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the numbers to this file")
+    ap.add_argument("--ids", choices=("odd", "even"), help="keep only responses with odd/even id numbers")
     ap.add_argument("--errors", action="store_true", help="list each response whose labels differ")
     args = ap.parse_args(argv)
     try:
         items = [it for f in (args.files or [DEFAULT_DATA]) for it in load_items(f)]
+        if args.ids:
+            items = [it for it in items if id_parity(it["id"]) == args.ids]
         runs = [("as written", items, lambda it: it["text"])]
         if args.asr_noise:
             runs.append(("recogniser form (lowercase, no punctuation)", items, lambda it: recogniser_form(it["text"])))
