@@ -3,6 +3,7 @@
 import os
 import queue
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -226,3 +227,49 @@ def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, ko_mode
     assert len({r[1] for r in rows}) == 3
     assert all(r[2] is None and r[3] == "" for r in rows)
     assert all('"wait_s"' in r[4] for r in rows)
+
+
+# ------------------------------------------------------------ systemd unit
+
+INSTALL = os.path.join(os.path.dirname(__file__), "..", "scripts", "kiosk", "install")
+
+
+def _unit(*args: str) -> str:
+    p = subprocess.run(["bash", INSTALL, "--print-unit", *args], capture_output=True, text=True,
+                       timeout=30, cwd=os.path.dirname(__file__))
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_the_user_unit_restarts_and_passes_options_through_quoted(tmp_path):
+    unit = _unit("--lang", "ko", "--playlist", "playlist.txt", "--input-device", 'USB "mic" 100%')
+    lines = dict(ln.split("=", 1) for ln in unit.splitlines() if "=" in ln and not ln.startswith("#"))
+    assert lines["Restart"] == "always" and float(lines["RestartSec"]) > 0
+    repo = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
+    assert lines["WorkingDirectory"] == repo
+    # The playlist becomes absolute (the service does not run where you typed it);
+    # quotes and % are escaped the way systemd reads ExecStart.
+    here = os.path.realpath(os.path.dirname(__file__))
+    assert lines["ExecStart"] == (f'{repo}/.venv/bin/heard kiosk "--lang" "ko" "--playlist" '
+                                  f'"{here}/playlist.txt" "--input-device" "USB \\"mic\\" 100%%"')
+    assert "@" not in unit
+
+
+def test_the_system_unit_points_at_the_users_sound_server():
+    unit = _unit("--system")
+    uid = os.getuid()
+    assert f"Environment=XDG_RUNTIME_DIR=/run/user/{uid}" in unit
+    assert f"Environment=PULSE_SERVER=unix:/run/user/{uid}/pulse/native" in unit
+    assert "Restart=always" in unit and "User=" in unit
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
+def test_systemd_accepts_both_units(tmp_path):
+    for args, extra in ((["--lang", "ko"], ["--user"]), (["--system"], [])):
+        f = tmp_path / "heard-kiosk.service"
+        f.write_text(_unit(*args))
+        run = tmp_path / "run"
+        run.mkdir(mode=0o700, exist_ok=True)
+        p = subprocess.run(["systemd-analyze", *extra, "verify", str(f)], capture_output=True,
+                           text=True, timeout=60, env=dict(os.environ, XDG_RUNTIME_DIR=str(run)))
+        assert p.returncode == 0 and "heard-kiosk.service" not in p.stderr, p.stderr
