@@ -98,16 +98,18 @@ def test_spoken_start_words_in_korean_start_and_other_speech_does_not(ko_model):
 
 @pytest.mark.slow
 def test_history_modes_decide_whether_a_database_exists(tmp_path, ko_model):
-    for mode in ("off", "anonymous"):
+    for mode in ("off", "anonymous", "full"):
         db = tmp_path / mode / "history.sqlite3"
-        kiosk = Kiosk(KioskSettings(history=mode, history_path=db, lang="ko"), model=ko_model,
-                      keys=KioskKeys(read=False))
+        kiosk = Kiosk(KioskSettings(history=mode, history_path=db, lang="ko", keep_audio=True),
+                      model=ko_model, keys=KioskKeys(read=False))
         kiosk._load()
         try:
             assert kiosk.recorder.active == (mode != "off")
             assert db.exists() == (mode != "off")
-            if mode == "anonymous":
-                assert kiosk.recorder.history.anonymous
+            if mode != "off":
+                assert kiosk.recorder.history.anonymous == (mode == "anonymous")
+            # Recordings are kept only for a private (full) kiosk that asked for them.
+            assert kiosk.recorder.keep_audio == (mode == "full")
         finally:
             kiosk._close()
 
