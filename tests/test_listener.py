@@ -125,3 +125,82 @@ def test_realtime_stamps_follow_the_end_of_speech(listener, reply):
     assert lat["end_of_turn"] >= 1.2 - 0.05
     assert lat["final_transcript"] >= lat["end_of_turn"]
     assert np.isfinite(list(lat.values())).all()
+
+
+# ---------------------------------------------------------------- step commands
+
+from heard.controls import STEPS, KeyInput, StepWaiter, key_to_step  # noqa: E402
+from heard.errors import HeardError  # noqa: E402
+from heard.transcript import Transcript, Word  # noqa: E402
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_language_has_words_for_every_step(lang):
+    words = load_command_words(lang)
+    assert set(words.phrases.values()) == set(STEPS)
+
+
+def test_only_a_whole_confident_command_counts():
+    words = load_command_words("en")
+
+    def said(*ws, conf=1.0):
+        return Transcript(" ".join(ws), [Word(w, 0, 0.1, conf) for w in ws])
+
+    assert words.match(said("next")) == "next"
+    assert words.match(said("one", "more", "time")) == "again"
+    assert words.match(said("again", "again")) == "again"
+    assert words.match(said("next", "stop")) is None  # mixed: not sure what was meant
+    assert words.match(said("stop", conf=0.2)) is None
+    assert words.match(said()) is None
+    assert "[unk]" in words.grammar()
+    assert "" not in load_command_words("ko").grammar()
+
+
+def test_keys_map_to_steps():
+    assert [key_to_step(k) for k in ["\n", "a\n", "N", "r", "explain", "q", "x"]] == \
+        ["next", "again", "next", "repeat", "explain", "stop", None]
+
+
+def test_keyboard_steps_skip_unknown_keys_and_stop_when_input_closes():
+    keys = KeyInput(read=False)
+    keys.press("zzz\n")
+    keys.press("a\n")
+    waiter = StepWaiter(keys)
+    assert waiter.wait() == "again"
+    assert waiter.wait() == "stop"  # nothing more can come
+
+
+def test_a_key_interrupts_listening_for_a_spoken_command(ko_model):
+    words = load_command_words("ko")
+    cmd = TurnListener(ko_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
+    keys = KeyInput(read=False)
+    keys.press("e\n")
+    src = ArraySource(silence(30.0))
+    assert StepWaiter(keys, words, cmd, src).wait() == "explain"
+    assert src.pos < 30 * RATE  # it did not sit through the audio
+
+
+def test_spoken_command_is_taken_from_the_microphone_stream(ko_model):
+    words = load_command_words("ko")
+    cmd = TurnListener(ko_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
+    heard = []
+    src = ArraySource(concat(silence(0.5), espeak("다시", voice="ko"), silence(1.0)))
+    step = StepWaiter(KeyInput(read=False), words, cmd, src).wait(lambda t, s: heard.append(s))
+    assert step == "again" and heard == ["again"]
+
+
+def test_broken_command_file_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "commands").mkdir()
+    (tmp_path / "commands" / "xx.toml").write_text('[steps]\nagain = ["go"]\nnext = ["go"]\n')
+    monkeypatch.setenv("HEARD_PROMPTS", str(tmp_path))
+    with pytest.raises(HeardError, match="used for both"):
+        load_command_words("xx")
+    with pytest.raises(HeardError, match="no voice command words for language 'yy'"):
+        load_command_words("yy")
+
+
+def test_word_times_are_right_on_every_turn_not_only_the_first(listener, reply):
+    audio = concat(silence(1.0), reply, silence(2.0))
+    firsts = [listen_array(listener, audio, listen_s=10).transcript.words[0].start
+              for _ in range(3)]
+    assert firsts[2] == pytest.approx(firsts[0], abs=0.05)

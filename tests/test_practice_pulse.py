@@ -162,3 +162,61 @@ def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, ri
     assert second.compared and not first.compared
     assert second.turn.kind == "turn"
     assert second.analysis.pacing.wait_s == pytest.approx(1.0, abs=0.15)
+
+
+def _no_speak_session(ko_model, script, out, once=True):
+    settings = SessionSettings(scenarios=(SCENARIO,), input_device="pulse", speak=False,
+                               lang="ko", once=once)
+    s = PracticeSession(settings, model=ko_model, keys=KeyInput(read=False), out=out)
+    s.on_event.append(script)
+    return s
+
+
+def test_no_speak_prints_the_scene_and_feedback_and_plays_nothing(ko_model, rig, ko_speech):
+    writer, monitor = rig
+    script = Script(writer)
+    script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 1.0,
+                                                     label="answer"))
+    out = io.StringIO()
+    session = _no_speak_session(ko_model, script, out)
+    assert _run(session) == 0
+    text = out.getvalue()
+    assert "trotting across the living room" in text and 'Child: "Oof!"' in text
+    take = session.takes[0]
+    assert take.analysis.feedback.spoken in text
+    assert take.analysis.pacing.wait_s == pytest.approx(1.0, abs=0.15)
+    assert monitor.loud_spans() == []  # nothing was played
+
+
+def test_a_microphone_lost_mid_session_keeps_the_takes_and_exits_cleanly(
+        ko_model, rig, ko_speech, pulse_server, capsys):  # noqa: F811 - the fixture
+    writer, _ = rig
+    script = Script(writer)
+    script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 1.0))
+    script.on("awaiting_step", lambda now, d: pulse_server.stop())  # the mic disappears
+    session = _no_speak_session(ko_model, script, io.StringIO(), once=False)
+    assert _run(session) == 2
+    assert len(session.takes) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "microphone" in err[0] and "1 take(s) so far are kept" in err[0]
+
+
+def test_practice_without_any_microphone_is_one_line_pointing_to_analyse(tmp_path):
+    import subprocess
+    import sys
+
+    from pathlib import Path
+
+    cards = Path("/proc/asound/cards")
+    if cards.exists() and "no soundcards" not in cards.read_text():
+        pytest.skip("this machine has a sound card, so it has a microphone to find")
+    # A sound server that isn't there and may not be spawned: no microphone at all.
+    conf = tmp_path / "client.conf"
+    conf.write_text("autospawn = no\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path),
+           "PULSE_SERVER": f"unix:{tmp_path}/none", "PULSE_CLIENTCONFIG": str(conf)}
+    r = subprocess.run([sys.executable, "-m", "heard", "practice", "--no-speak", "--once"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no microphone" in lines[0] and "heard analyse" in lines[0]

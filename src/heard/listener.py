@@ -151,8 +151,17 @@ class TurnListener:
                  grammar: list[str] | None = None) -> None:
         self.vad = FrameVad(vad_settings)
         self.endpoint = endpoint_settings
-        self.recogniser = (StreamingRecogniser(model, RATE, grammar=grammar)
-                           if model is not None else None)
+        self.model = model
+        self.grammar = grammar
+        self.recogniser: StreamingRecogniser | None = None
+
+    def _fresh_recogniser(self) -> StreamingRecogniser | None:
+        # A new recogniser per turn: after KaldiRecognizer.Reset() vosk keeps
+        # counting word times from the audio of earlier turns (and carries its
+        # adaptation over), so reset() alone gives later turns shifted times.
+        if self.model is None:
+            return None
+        return StreamingRecogniser(self.model, RATE, grammar=self.grammar)
 
     def listen(self, source: Source, listen_s: float | None, start: float | None = None,
                on_event: Callable[[Event], None] | None = None,
@@ -164,6 +173,7 @@ class TurnListener:
         when it returns True the turn is closed as it stands (push-to-talk,
         a key pressed while waiting for a voice command).
         """
+        self.recogniser = self._fresh_recogniser()
         st = _TurnState(self, listen_s, time.monotonic() if start is None else start, on_event)
         while st.done is None:
             if until is not None and until():
