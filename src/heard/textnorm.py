@@ -194,7 +194,9 @@ class Segmenter:
         toks = [p.text for p in pieces]
         for i, p in enumerate(pieces):
             t = p.text
-            if t in self.contrast:
+            if t == "however" and i > 0 and not pieces[i - 1].brk:
+                pass  # "feel however you feel": manner, not contrast
+            elif t in self.contrast:
                 close()
                 joiner = t
                 continue
@@ -222,7 +224,8 @@ class Segmenter:
         for k, c in enumerate(clauses):
             w = c.words
             m = tags.find(w)
-            if m and m[0].start == 0 and m[0].end == len(w):
+            short_tag = len(w) in (2, 3) and w[0] in self.aux and w[-1] in _PRONOUNS and (len(w) == 2 or w[1] == "not")
+            if short_tag or (m and m[0].start == 0 and m[0].end == len(w)):
                 c.tag, c.question = True, False
                 continue
             if w[0] in self.wh and not (w[0] == "what" and len(w) > 1 and w[1] == "a"):
@@ -247,4 +250,6 @@ def stem(word: str) -> str:
         w = w[:-1]
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "ls":
         w = w[:-1]
+    if len(w) > 3 and w.endswith("e") and not w.endswith("ee"):
+        w = w[:-1]  # "bite"/"biting", "drive"/"driving"
     return w

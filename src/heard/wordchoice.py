@@ -26,7 +26,14 @@ PHRASE_CONCERNS = (
 )
 SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are"}
 PRO_FORMS = {"one", "it", "that", "them", "some", "those", "this"}
-MODAL_OR_TO = {"to", "can", "could", "will", "would", "might", "may", "should", "must", "as"}
+# "must" is left out: "you must feel abandoned" asserts a feeling rather than imagining one.
+MODAL_OR_TO = {"to", "can", "could", "will", "would", "might", "may", "should", "as"}
+INTENSIFIERS = {"so", "really", "very", "too", "quite", "pretty", "such"}
+CONDITIONS = {"when", "whenever", "if", "unless"}
+# "you're saying", "you're feeling": a frame or a feeling, not an account of what the child is doing.
+NOT_DOING = {"going", "saying", "telling", "asking", "feeling", "being", "getting", "trying", "having"}
+# Verbs that link to a state ("you got scared"), not an event the child lived.
+LINKING = {"got", "felt", "was", "were", "became", "did", "had", "seemed", "looked"}
 ADVERBS = {"not", "always", "never", "really", "just", "all", "so", "very"}
 CHILD = {"you", "your", "yours", "yourself"}
 ADULT = {"i", "me", "my", "we", "us", "myself"}
@@ -67,11 +74,13 @@ class _Context:
             "will", "not", "let", "so", "can", "would"
         }
         self.max_level = lex.levels.get(sc.intensity, 3)
-        fams = set()
+        # family -> strongest level the child showed in it ("worried" does not license "terrified")
+        self.families: dict[str, int] = {}
         for f in sc.shown_feelings:
             key = " ".join(normalise_phrase(f, lex))
-            fams.add(lex.family_of_shown.get(key) or lex.feelings.get(key, (key, 0))[0])
-        self.families = fams
+            fam, lvl = lex.feelings.get(key, (key, self.max_level))
+            fam = lex.family_of_shown.get(key) or fam
+            self.families[fam] = max(self.families.get(fam, 0), lvl)
         self.feelings = sorted(
             ((normalise_phrase(k, lex), v) for k, v in lex.feelings.items()), key=lambda kv: -len(kv[0])
         )
@@ -100,7 +109,7 @@ class _Context:
     def fits(self, family: str, level: int) -> bool:
         if not self.sc.shown_feelings or level > self.max_level:
             return False
-        return family == "general" or family in self.families
+        return family == "general" or level <= self.families.get(family, 0)
 
 
 def _strip_fillers(words: list[str], lex: Lexicon) -> list[str]:
@@ -118,8 +127,8 @@ def _strip_fillers(words: list[str], lex: Lexicon) -> list[str]:
     return [] if " ".join(rest) in fillers else rest
 
 
-def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int] | None:
-    """The feeling this clause attributes to the child: (family, level, position)."""
+def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None:
+    """The feeling this clause attributes to the child: (family, level, start, end)."""
     i = 0
     while i < len(core):
         hit = ctx.feeling_at(core, i)
@@ -135,8 +144,11 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int] | None:
         nxt = core[i + len(words) : i + len(words) + 1]
         back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too"}]
         hypothetical = len(back) >= 2 and back[-1] in {"be", "feel"} and back[-2] in MODAL_OR_TO
-        adverb = i > 0 and core[i - 1].endswith("ing") and not words[-1].endswith("ed")  # "crying hard"
-        if hypothetical or adverb:
+        lead = [t for t in core[:i] if t not in INTENSIFIERS]
+        adverb = bool(lead) and lead[-1].endswith("ing") and not words[-1].endswith("ed")  # "crying so hard"
+        conditional = any(t in CONDITIONS and core[k + 1 : k + 2] and core[k + 1] in CHILD
+                          for k, t in enumerate(core[:i]))  # "look at me when you're upset"
+        if hypothetical or adverb or conditional:
             i += len(words)
             continue  # "it's okay to be cross" allows; "you'll be grumpy" predicts
         if nxt and nxt[0] in CHILD | ADULT:
@@ -148,7 +160,7 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int] | None:
         else:
             owner = "child"  # "that really hurt", "it's hard": said about the child's moment
         if owner == "child":
-            return family, level, i + len(words)
+            return family, level, i, i + len(words)
         i += len(words)
     return None
 
@@ -185,15 +197,48 @@ def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
     if any(t in ctx.modals for t in core) or "to" in core[:1]:
         return False
     for j in range(len(core) - 2):
-        if core[j : j + 2] == ["you", "are"] and core[j + 2].endswith("ing") and core[j + 2] != "going":
+        if core[j : j + 2] == ["you", "are"] and core[j + 2].endswith("ing") and core[j + 2] not in NOT_DOING:
             return True  # "you're crying": what the child is doing
     has_child = bool(CHILD & set(core))
+    has_fact = any(stem(x) in ctx.facts for x in core)
     for j, t in enumerate(core):
-        if j > 0 and ctx.is_past(t):
-            subj = core[:j]
-            if has_child or any(stem(x) in ctx.facts for x in core):
-                return bool(subj) and subj[0] not in {"what", "why", "how"}
+        if j == 0 or core[0] in {"what", "why", "how"}:
+            continue
+        if ctx.is_past(t) and (has_child or has_fact):
+            return True
+        if t in {"was", "were"} and has_fact:
+            return True  # "that was a loud bark", "last night was the party"
+        if j == 1 and core[0] in {"he", "she", "they"} and t.endswith("ed") and ctx.is_past(t):
+            return True  # "she waved goodbye": what happened, told plainly
     return False
+
+
+def _view_around_feeling(core: list[str], start: int, pos: int, ctx: _Context, lex: Lexicon) -> bool:
+    """The account that comes with a named feeling: "upset *that I took you out*", "you *woke up* scared"."""
+    sub = [k for k in range(pos, len(core)) if core[k] in {"that", "when", "because", "about", "how", "for"}]
+    if sub:
+        rest = core[sub[0] + 1 :]
+        if core[sub[0]] in {"for", "about"}:
+            return bool(rest) and rest[0].endswith("ing") and rest[0] not in NOT_DOING and len(rest) > 1
+        return bool(rest) and _view(rest, ctx, lex)
+    before = core[:start]
+    return any(ctx.is_past(t) and t not in LINKING for t in before[1:]) and _view(before, ctx, lex)
+
+
+def _hands_over(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
+    """ "Here, have the cookie", "fine, stay up then": an imperative that hands over what is in dispute."""
+    if {"not", "no", "never"} & set(core):
+        return False
+    rest = list(core)
+    while rest and rest[0] in {"here", "just", "then", "oh", "go", "on"}:
+        rest = rest[1:]
+    m = lex.find("resignation", rest)
+    if m and m[0].start == 0:
+        rest = rest[m[0].end :]
+    about = any(stem(t) in ctx.facts | ctx.limit for t in rest)
+    if rest and rest[0] in lex.lists.get("grant_imperatives", []) and about:
+        return True
+    return len(rest) >= 2 and rest[-1] == "then" and about
 
 
 def _limit_overlap(words: list[str], ctx: _Context) -> bool:
@@ -213,14 +258,23 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
     span = (0, len(words))
     for name in PHRASE_CONCERNS:
         for m in lex.find(name, words):
-            if name == "pushes_to_stop" and "i" in words[max(0, m.start - 4) : m.start]:
-                continue  # "I'll stop talking", "I'll be quiet" are about the adult
+            before = words[max(0, m.start - 4) : m.start]
+            if name == "pushes_to_stop" and "i" in before and "you" not in before[before.index("i") :]:
+                continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
+            if name == "insists_on_contact" and any(ctx.is_past(t) or t in {"want", "wanted"} for t in words[: m.start]):
+                continue  # "you wanted to give me a kiss" tells what happened
             labels[name] = span
     if c.question:
         if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
             labels["interrogates"] = span
         labels.pop("insists_on_contact", None)
         labels.pop("adds_commentary", None)
+        if core[0] in lex.words.get("auxiliaries", []):
+            feel = None if labels else _feeling(core, ctx)  # "was that a bit of a surprise?" asks gently
+            if feel:
+                labels["acknowledges_feeling" if ctx.fits(feel[0], feel[1]) else "projects_feeling"] = span
+            if lex.find("gentle_offers", words) and lex.find("allows_feeling", words):
+                labels["allows_feeling"] = span  # "do you want to tell me what happened?"
         return
     sc = ctx.sc
     if lex.find("offers_presence", words):
@@ -233,10 +287,12 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             about_feeling = lex.find("grant_feeling_verbs", core[m.end :])
             grant = grant or not (about_feeling and about_feeling[0].start == 0)
         # a permission counts only when it is about the thing in dispute
-        grant = grant and not {"not", "no"} & set(core) and any(stem(t) in ctx.facts | ctx.limit for t in core)
+        about = any(stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
+        grant = grant and not {"not", "no"} & set(core) and about
         delayed = bool(lex.find("delay_markers", core))
-        if (lex.find("gives_in", words) or grant) and not delayed:
+        if (lex.find("gives_in", words) or grant or _hands_over(core, ctx, lex)) and not delayed:
             labels["gives_in"] = span
+            labels.pop("dismisses_feeling", None)  # "just a little one" is about the amount given
         if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
             if not lex.find("lectures", words) and not lex.find("shames_or_labels", words):
                 labels["holds_limit"] = span
@@ -249,15 +305,15 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
     if blocked:
         return
     feel = _feeling(core, ctx)
-    rest = core
     if feel:
-        family, level, pos = feel
+        family, level, start, pos = feel
         labels["acknowledges_feeling" if ctx.fits(family, level) else "projects_feeling"] = span
-        sub = [k for k in range(pos, len(core)) if core[k] in {"that", "when", "because", "about", "how"}]
-        rest = core[sub[0] + 1 :] if sub else []
+        view = _view_around_feeling(core, start, pos, ctx, lex)
+    else:
+        view = _view(core, ctx, lex)
     if _reflects(core, ctx):
         labels["reflects_words"] = span
-    elif rest and _view(rest, ctx, lex) and not {"holds_limit", "offers_presence", "allows_feeling"} & set(labels):
+    elif view and not {"holds_limit", "offers_presence", "allows_feeling"} & set(labels):
         labels["acknowledges_view"] = span
 
 
@@ -310,6 +366,7 @@ def _questions(clauses: list[Clause], lex: Lexicon) -> None:
     asks = [
         c for c in clauses
         if c.question and not c.tag and not lex.find("gentle_offers", c.words)
+        and "fixes_or_distracts" not in c.labels  # "who's that in the mirror?" redirects, it doesn't press
     ]
     if len(asks) >= 2:
         for c in asks:
