@@ -78,10 +78,11 @@ def _run(session: PracticeSession, timeout_s: float = 240.0) -> int:
     return box["rc"]
 
 
-def _session(ko_model, script: Script, once: bool, out: io.StringIO) -> PracticeSession:
+def _session(ko_model, script: Script, once: bool, out: io.StringIO,
+             speak: bool = True) -> PracticeSession:
     settings = SessionSettings(scenarios=(SCENARIO,), input_device="pulse",
-                               output_device="pulse", speak=True, verbose=True, lang="ko",
-                               once=once)
+                               output_device="pulse" if speak else None, speak=speak,
+                               verbose=True, lang="ko", once=once)
     s = PracticeSession(settings, model=ko_model, keys=KeyInput(read=False), out=out)
     s.on_event.append(script)
     return s
@@ -164,21 +165,13 @@ def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, ri
     assert second.analysis.pacing.wait_s == pytest.approx(1.0, abs=0.15)
 
 
-def _no_speak_session(ko_model, script, out, once=True):
-    settings = SessionSettings(scenarios=(SCENARIO,), input_device="pulse", speak=False,
-                               lang="ko", once=once)
-    s = PracticeSession(settings, model=ko_model, keys=KeyInput(read=False), out=out)
-    s.on_event.append(script)
-    return s
-
-
 def test_no_speak_prints_the_scene_and_feedback_and_plays_nothing(ko_model, rig, ko_speech):
     writer, monitor = rig
     script = Script(writer)
     script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 1.0,
                                                      label="answer"))
     out = io.StringIO()
-    session = _no_speak_session(ko_model, script, out)
+    session = _session(ko_model, script, True, out, speak=False)
     assert _run(session) == 0
     text = out.getvalue()
     assert "trotting across the living room" in text and 'Child: "Oof!"' in text
@@ -194,7 +187,7 @@ def test_a_microphone_lost_mid_session_keeps_the_takes_and_exits_cleanly(
     script = Script(writer)
     script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 1.0))
     script.on("awaiting_step", lambda now, d: pulse_server.stop())  # the mic disappears
-    session = _no_speak_session(ko_model, script, io.StringIO(), once=False)
+    session = _session(ko_model, script, False, io.StringIO(), speak=False)
     assert _run(session) == 2
     assert len(session.takes) == 1
     err = capsys.readouterr().err.strip().splitlines()
@@ -220,3 +213,23 @@ def test_practice_without_any_microphone_is_one_line_pointing_to_analyse(tmp_pat
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "no microphone" in lines[0] and "heard analyse" in lines[0]
+
+
+def test_keys_explain_then_repeat_the_cue_then_quit(ko_model, rig, ko_speech):
+    writer, _ = rig
+    script = Script(writer)
+    script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 1.0))
+    out = io.StringIO()
+    session = _session(ko_model, script, False, out, speak=False)
+    for key in ("e\n", "r\n", "q\n"):  # typed ahead: each is taken at the next step prompt
+        session.keys.press(key)
+    assert _run(session) == 0
+    assert [d["step"] for d in script.data("step")] == ["explain", "repeat", "stop"]
+    first, second = session.takes
+    said = out.getvalue()
+    assert first.analysis.feedback.details
+    for detail in first.analysis.feedback.details:
+        assert detail in said
+    # "Repeat" replays only the child's cue, then listens and compares.
+    assert len(script.times("narration_start")) == 1 and len(script.times("cue_start")) == 2
+    assert second.compared
