@@ -90,6 +90,8 @@ def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
     """Turn one readable phrase into a regex over normalised tokens."""
     parts = []
     for pos in phrase.split():
+        if pos.count("[") != pos.count("]"):
+            raise HeardError(f"lexicon phrase '{phrase}': [...] marks one optional word; write [a] [b] for two")
         optional = pos.startswith("[") and pos.endswith("]")
         if optional:
             pos = pos[1:-1]

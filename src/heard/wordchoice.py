@@ -227,14 +227,14 @@ def _view_around_feeling(core: list[str], start: int, pos: int, ctx: _Context, l
 
 def _hands_over(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
     """ "Here, have the cookie", "fine, stay up then": an imperative that hands over what is in dispute."""
-    if {"not", "no", "never"} & set(core):
+    m = lex.find("resignation", core)
+    rest = core[m[-1].end :] if m else list(core)
+    if "then" in rest[1:]:
+        rest = rest[: rest.index("then", 1) + 1]  # recognised speech runs on: "hold the keys then just don't ..."
+    if {"not", "no", "never"} & set(rest):
         return False
-    rest = list(core)
     while rest and rest[0] in {"here", "just", "then", "oh", "go", "on"}:
         rest = rest[1:]
-    m = lex.find("resignation", rest)
-    if m and m[0].start == 0:
-        rest = rest[m[0].end :]
     about = any(stem(t) in ctx.facts | ctx.limit for t in rest)
     if rest and rest[0] in lex.lists.get("grant_imperatives", []) and about:
         return True
@@ -261,7 +261,7 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             before = words[max(0, m.start - 4) : m.start]
             if name == "pushes_to_stop" and "i" in before and "you" not in before[before.index("i") :]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
-            if name == "insists_on_contact" and any(ctx.is_past(t) or t in {"want", "wanted"} for t in words[: m.start]):
+            if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
                 continue  # "you wanted to give me a kiss" tells what happened
             labels[name] = span
     if c.question:
@@ -296,13 +296,14 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
             if not lex.find("lectures", words) and not lex.find("shames_or_labels", words):
                 labels["holds_limit"] = span
-    blocked = any(n in labels for n in BLOCKING)
     frame = lex.find("acknowledge_frames", core)
     if frame and frame[0].start == 0:
         core = core[frame[0].end :]
         if not core:
             return
-    if blocked:
+    if "adds_commentary" in labels and _reflects(core, ctx):
+        labels.pop("adds_commentary")  # "they always ruin everything" is the child's own line, given back
+    if any(n in labels for n in BLOCKING):
         return
     feel = _feeling(core, ctx)
     if feel:
