@@ -168,9 +168,12 @@ class Segmenter:
         if t in self.aux and nxt == "not" and nxt2 in _PRONOUNS:
             return True  # a tag: "... didn't it"
         if t in self.aux and nxt in _PRONOUNS:
-            return prev not in self.wh and prev != "long"
+            # "you are there is ..." is a statement going on, not "are there ...?"
+            return prev not in self.wh and prev != "long" and prev not in self.subjects | {"you"}
         if t in self.subjects and prev not in self.subjects:
             return self._verbish(nxt) or nxt in {"am", "will", "would", "have"}
+        if t == "you" and "how" in toks[max(0, i - 3) : i - 1]:
+            return False  # "see how sad you are", "how much you wanted it"
         if t == "you" and (nxt in self.aux or nxt in self.modals or nxt in self.past or nxt.endswith("ed")):
             return not (self._verbish(prev) or prev in _TAKES_YOU)
         if t in {"it", "there", "that"} and nxt in {"is", "was", "will"}:

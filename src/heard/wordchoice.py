@@ -259,7 +259,7 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
     for name in PHRASE_CONCERNS:
         for m in lex.find(name, words):
             before = words[max(0, m.start - 4) : m.start]
-            if name == "pushes_to_stop" and "i" in before and "you" not in before[before.index("i") :]:
+            if name == "pushes_to_stop" and "i" in before and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
             if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
                 continue  # "you wanted to give me a kiss" tells what happened
