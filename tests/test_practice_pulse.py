@@ -128,7 +128,13 @@ def test_a_spoken_answer_is_heard_with_its_wait_and_answered_aloud(ko_model, rig
     assert 0 < lat["end_of_turn"] <= lat["final_transcript"] <= lat["analysis_done"] \
         <= lat["first_feedback_sample"]
     assert "latency:" in out.getvalue()
-    print("\nlatency stamps (s after end of speech):", lat)
+    # Measured on the speaker, for the record: when the cue really ended and
+    # when the feedback became audible (after its ~0.2 s lead silence).
+    cue_sound_end = max(b for a, b in played if a < cue_end)
+    feedback_sound = min(a for a, b in played if a > answer_end)
+    print("\nlatency stamps (s after end of speech):", lat,
+          f"\ncue sound ended {cue_sound_end - cue_end:+.3f} s from the session's cue end;"
+          f" feedback audible {feedback_sound - answer_end:.3f} s after the answer ended")
 
 
 def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, rig, ko_speech):
