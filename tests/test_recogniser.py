@@ -89,3 +89,13 @@ def test_corrupt_model_file_is_refused_in_one_line(ko_model_dir, tmp_path):
 def test_missing_model_dir(tmp_path):
     with pytest.raises(ModelMissing):
         load_model(tmp_path / "nope")
+
+
+def test_word_times_restart_at_each_reset(ko_model, ko_take):
+    rec = StreamingRecogniser(ko_model)
+    rec.accept(ko_take)
+    first = rec.final()
+    rec.reset()
+    rec.accept(ko_take)
+    second = rec.final()
+    assert second.words[0].start == pytest.approx(first.words[0].start, abs=0.05)

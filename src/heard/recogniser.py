@@ -56,20 +56,27 @@ class StreamingRecogniser:
     """
 
     def __init__(self, model, rate: int = RATE, grammar: list[str] | None = None) -> None:
-        vosk = _vosk()
         self._model = model
         self._rate = rate
         self._grammar = grammar
-        if grammar is not None:
-            # ensure_ascii=False: escaped non-ASCII words are "missing in vocabulary".
-            self._rec = vosk.KaldiRecognizer(model, rate, json.dumps(grammar, ensure_ascii=False))
-        else:
-            self._rec = vosk.KaldiRecognizer(model, rate)
-        self._rec.SetWords(True)
+        self._rec = None
         self.reset()
 
+    def _new_recogniser(self):
+        vosk = _vosk()
+        if self._grammar is not None:
+            # ensure_ascii=False: escaped non-ASCII words are "missing in vocabulary".
+            grammar = json.dumps(self._grammar, ensure_ascii=False)
+            rec = vosk.KaldiRecognizer(self._model, self._rate, grammar)
+        else:
+            rec = vosk.KaldiRecognizer(self._model, self._rate)
+        rec.SetWords(True)
+        return rec
+
     def reset(self, offset_s: float = 0.0) -> None:
-        self._rec.Reset()
+        """Start a new turn. vosk's own Reset() keeps counting word times from
+        earlier turns, so a fresh recogniser is built (about 60 ms)."""
+        self._rec = self._new_recogniser()
         self._words: list[Word] = []
         self._texts: list[str] = []
         self.offset_s = offset_s
