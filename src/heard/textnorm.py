@@ -197,13 +197,13 @@ class Segmenter:
         toks = [p.text for p in pieces]
         for i, p in enumerate(pieces):
             t = p.text
-            if t == "however" and i > 0 and not pieces[i - 1].brk:
-                pass  # "feel however you feel": manner, not contrast
+            if t in {"however", "yet"} and i > 0 and not pieces[i - 1].brk:
+                pass  # "feel however you feel", "are you done yet": not a contrast
             elif t in self.contrast:
                 close()
                 joiner = t
                 continue
-            if t in self.joiners and i + 1 < len(toks) and cur:
+            if t in self.joiners and i + 1 < len(toks) and cur and not p.brk:  # "stay up then, I'm ..." ends here
                 nxt = toks[i + 1]
                 nxt2 = toks[i + 2] if i + 2 < len(toks) else ""
                 if nxt in self.subjects or nxt == "you" or nxt == "let" or (nxt in {"it", "there", "that"} and nxt2 in {"is", "was"}):

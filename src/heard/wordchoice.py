@@ -30,6 +30,7 @@ PRO_FORMS = {"one", "it", "that", "them", "some", "those", "this"}
 MODAL_OR_TO = {"to", "can", "could", "will", "would", "might", "may", "should", "as"}
 INTENSIFIERS = {"so", "really", "very", "too", "quite", "pretty", "such"}
 CONDITIONS = {"when", "whenever", "if", "unless"}
+SUBORD = {"that", "when", "because", "about", "how", "for", "to", "with", "at", "and", "but", "right", "now"}
 # "you're saying", "you're feeling": a frame or a feeling, not an account of what the child is doing.
 NOT_DOING = {"going", "saying", "telling", "asking", "feeling", "being", "getting", "trying", "having"}
 # Verbs that link to a state ("you got scared"), not an event the child lived.
@@ -68,6 +69,7 @@ class _Context:
         self.past = set(w.get("past_irregular", []))
         self.modals = set(w.get("modals", []))
         self.cues = self._cues(sc.cue_words)
+        self.quoted_cues = self._cues(sc.cue_words, swap=False)  # "'Get away from me', you're saying"
         self.cue_stems = set().union(*(c.content for c in self.cues)) if self.cues else set()
         self.facts = {stem(t) for f in sc.facts for t in normalise_phrase(f, lex)} - self.function
         self.limit = {stem(t) for t in normalise_phrase(sc.limit, lex)} - self.function - {
@@ -85,10 +87,10 @@ class _Context:
             ((normalise_phrase(k, lex), v) for k, v in lex.feelings.items()), key=lambda kv: -len(kv[0])
         )
 
-    def _cues(self, text: str) -> list[_Cue]:
+    def _cues(self, text: str, swap: bool = True) -> list[_Cue]:
         out = []
         for part in text.replace("!", ".").replace("?", ".").split("."):
-            toks = [SWAP.get(t, t) for t in normalise_phrase(part, self.lex)]
+            toks = [SWAP.get(t, t) if swap else t for t in normalise_phrase(part, self.lex)]
             content = [stem(t) for t in toks if t not in self.function]
             verbs = [stem(t) for t in toks if t not in self.function | ADVERBS]
             if content and verbs:
@@ -148,7 +150,9 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
         adverb = bool(lead) and lead[-1].endswith("ing") and not words[-1].endswith("ed")  # "crying so hard"
         conditional = any(t in CONDITIONS and core[k + 1 : k + 2] and core[k + 1] in CHILD
                           for k, t in enumerate(core[:i]))  # "look at me when you're upset"
-        if hypothetical or adverb or conditional:
+        # "a scary dream" describes the dream ("a bit of a surprise" still names one)
+        describes = bool(lead) and lead[-1] in {"a", "an", "the"} and bool(nxt) and nxt[0] not in ctx.function | SUBORD
+        if hypothetical or adverb or conditional or describes:
             i += len(words)
             continue  # "it's okay to be cross" allows; "you'll be grumpy" predicts
         if nxt and nxt[0] in CHILD | ADULT:
@@ -165,11 +169,11 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
     return None
 
 
-def _reflects(core: list[str], ctx: _Context) -> bool:
+def _reflects(core: list[str], ctx: _Context, quoted: bool = False) -> bool:
     if not ctx.cues:
         return False
     stems = {stem(t) for t in core if t not in ctx.function}
-    for cue in ctx.cues:
+    for cue in ctx.quoted_cues if quoted else ctx.cues:
         if cue.verb not in stems or ("not" in stems) != ("not" in cue.content):
             continue
         if cue.has_you and not CHILD & set(core):
@@ -236,7 +240,7 @@ def _hands_over(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
     while rest and rest[0] in {"here", "just", "then", "oh", "go", "on"}:
         rest = rest[1:]
     about = any(stem(t) in ctx.facts | ctx.limit for t in rest)
-    if rest and rest[0] in lex.lists.get("grant_imperatives", []) and about:
+    if rest and rest[0] in lex.lists.get("grant_imperatives", []) and (about or rest[1:2] == ["one"]):
         return True
     return len(rest) >= 2 and rest[-1] == "then" and about
 
@@ -331,6 +335,17 @@ def _okay_after_ack(clauses: list[Clause], lex: Lexicon) -> None:
                 c.labels["dismisses_feeling"] = (0, len(c.tokens))
         if any(a in c.labels for a in ACK):
             seen_ack = True
+
+
+def _quoted(clauses: list[Clause], ctx: _Context, lex: Lexicon) -> None:
+    """The child's words quoted as they were, next to "you're saying" / "you said", are a reflection."""
+    for k, c in enumerate(clauses):
+        if not lex.find("quote_frames", _strip_fillers(c.words, lex)):
+            continue
+        for q in clauses[max(0, k - 1) : k + 2]:
+            if q is not c and not q.labels and _reflects(_strip_fillers(q.words, lex), ctx, quoted=True):
+                q.labels["reflects_words"] = (0, len(q.tokens))
+                c.labels.pop("acknowledges_view", None)
 
 
 def _and_view(clauses: list[Clause]) -> None:
@@ -438,6 +453,7 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     for c in clauses:
         _label_clause(c, ctx, lex)
     _okay_after_ack(clauses, lex)
+    _quoted(clauses, ctx, lex)
     _and_view(clauses)
     _questions(clauses, lex)
     _threats(clauses, lex)
