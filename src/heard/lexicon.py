@@ -131,7 +131,8 @@ def _load(directory: str) -> Lexicon:
     def norm(text: str) -> list[str]:
         return normalise_phrase(text, lex)
 
-    sets = {"feeling": [" ".join(norm(f)) for f in feelings]}
+    sets = {k: [" ".join(norm(x)) for x in v] for k, v in words.items() if isinstance(v, list)}
+    sets["feeling"] = [" ".join(norm(f)) for f in feelings]
     for fname in ("concerns", "strengths"):
         for key, val in raw[fname].items():
             if not (isinstance(val, list) and all(isinstance(x, str) for x in val)):

@@ -28,6 +28,7 @@ SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yours
 PRO_FORMS = {"one", "it", "that", "them", "some", "those", "this"}
 # "must" is left out: "you must feel abandoned" asserts a feeling rather than imagining one.
 MODAL_OR_TO = {"to", "can", "could", "will", "would", "might", "may", "should", "as"}
+ADVERBIAL = {"hard", "tough"}  # feeling words that also say how something was done
 INTENSIFIERS = {"so", "really", "very", "too", "quite", "pretty", "such"}
 CONDITIONS = {"when", "whenever", "if", "unless"}
 SUBORD = {"that", "when", "because", "about", "how", "for", "to", "with", "at", "and", "but", "right", "now"}
@@ -147,7 +148,8 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
         back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too"}]
         hypothetical = len(back) >= 2 and back[-1] in {"be", "feel"} and back[-2] in MODAL_OR_TO
         lead = [t for t in core[:i] if t not in INTENSIFIERS]
-        adverb = bool(lead) and lead[-1].endswith("ing") and not words[-1].endswith("ed")  # "crying so hard"
+        verb_before = bool(lead) and (lead[-1].endswith(("ing", "ed")) or ctx.is_past(lead[-1]))
+        adverb = verb_before and words[0] in ADVERBIAL  # "crying so hard", "worked so hard"
         conditional = any(t in CONDITIONS and core[k + 1 : k + 2] and core[k + 1] in CHILD
                           for k, t in enumerate(core[:i]))  # "look at me when you're upset"
         # "a scary dream" describes the dream ("a bit of a surprise" still names one)
@@ -198,11 +200,20 @@ def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
     wanting = lex.find("wanting", core)
     if wanting and "you" in core[max(0, wanting[0].start - 3) : wanting[0].start]:
         return True
-    if any(t in ctx.modals for t in core) or "to" in core[:1]:
+    cannot = any(core[k : k + 3] in (["you", "can", "not"], ["you", "could", "not"]) for k in range(len(core)))
+    if (any(t in ctx.modals for t in core) and not cannot) or "to" in core[:1]:
         return False
+    if cannot:
+        return True  # "you can't have a cookie": the child's side of the limit
     for j in range(len(core) - 2):
-        if core[j : j + 2] == ["you", "are"] and core[j + 2].endswith("ing") and core[j + 2] not in NOT_DOING:
-            return True  # "you're crying": what the child is doing
+        if core[j : j + 2] != ["you", "are"]:
+            continue
+        k = j + 2
+        while k < len(core) - 1 and core[k] in ADVERBS | {"still"}:
+            k += 1
+        doing = core[k].endswith("ing") and core[k] not in NOT_DOING
+        if doing and core[k + 1 : k + 2] != ["me"]:
+            return True  # "you're (still) crying": what the child is doing ("you're giving me ..." is a complaint)
     has_child = bool(CHILD & set(core))
     has_fact = any(stem(x) in ctx.facts for x in core)
     for j, t in enumerate(core):
@@ -225,7 +236,9 @@ def _view_around_feeling(core: list[str], start: int, pos: int, ctx: _Context, l
         if core[sub[0]] in {"for", "about"}:
             return bool(rest) and rest[0].endswith("ing") and rest[0] not in NOT_DOING and len(rest) > 1
         return bool(rest) and _view(rest, ctx, lex)
-    before = core[:start]
+    before, after = core[:start], core[pos:]
+    if len(after) >= 2 and _view(after, ctx, lex):
+        return True  # "you're sad Mummy left"
     return any(ctx.is_past(t) and t not in LINKING for t in before[1:]) and _view(before, ctx, lex)
 
 
@@ -275,16 +288,16 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         labels.pop("adds_commentary", None)
         if core[0] in lex.words.get("auxiliaries", []):
             feel = None if labels else _feeling(core, ctx)  # "was that a bit of a surprise?" asks gently
-            if feel:
-                labels["acknowledges_feeling" if ctx.fits(feel[0], feel[1]) else "projects_feeling"] = span
+            if feel and ctx.fits(feel[0], feel[1]):
+                labels["acknowledges_feeling"] = span  # asking "are you hurt?" does not tell the child how it feels
             if lex.find("gentle_offers", words) and lex.find("allows_feeling", words):
                 labels["allows_feeling"] = span  # "do you want to tell me what happened?"
         return
     sc = ctx.sc
     if lex.find("offers_presence", words):
         labels["offers_presence"] = span
-    if lex.find("allows_feeling", words):
-        labels["allows_feeling"] = span
+    if lex.find("allows_feeling", words) and not {"lectures", "shames_or_labels"} & set(labels):
+        labels["allows_feeling"] = span  # "don't you dare tell me to go away" invites nothing
     if sc.limit_needed:
         grant = False
         for m in lex.find("permission_openers", core):
@@ -387,6 +400,7 @@ def _questions(clauses: list[Clause], lex: Lexicon) -> None:
     if len(asks) >= 2:
         for c in asks:
             c.labels["interrogates"] = (0, len(c.tokens))
+            c.labels.pop("acknowledges_feeling", None)  # one guess among many questions is not a gentle ask
 
 
 def _threats(clauses: list[Clause], lex: Lexicon) -> None:
@@ -417,6 +431,8 @@ def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
         text = " " + " ".join(words) + " "
         if len(words) >= limit and any(f" {m} " in text for m in markers):
             group[0].labels["lectures"] = (0, len(group[0].tokens))
+            for c in group:
+                c.labels.pop("acknowledges_view", None)  # the account is part of the explanation
 
 
 def _text(words: list[Word], clauses: list[Clause], min_conf: float) -> tuple[str, float | None, float | None]:
