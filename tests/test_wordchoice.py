@@ -163,3 +163,108 @@ def test_mostly_uncertain_take_is_unclear():
     tr2 = _timed([("calm", 0.7), ("down", 0.7)])
     assert analyse_word_choice(tr2, get_scenario("floodgates")).ids == ["pushes_to_stop"]
     assert analyse_word_choice(tr2, get_scenario("floodgates"), min_conf=0.8).unclear
+
+
+# --- rule families added to generalise beyond the dev set -------------------------------
+
+
+def test_minimisers_dismiss_but_a_small_treat_given_is_giving_in():
+    assert ids("Up you get, you'll live.", "tripped-rug") == {"dismisses_feeling"}
+    assert ids("Oh come on, it was one little tap.", "shoulder-touch") == {"dismisses_feeling"}
+    assert ids("It's not the end of the world.", "twins-dinner") == {"dismisses_feeling"}
+    assert ids("Oh, go on then, just a little one.", "cookie") == {"gives_in"}
+
+
+def test_softened_and_conditional_stop_requests_push_but_permission_to_keep_crying_does_not():
+    assert ids("Settle down now.", "floodgates") == {"pushes_to_stop"}
+    assert ids("No more whining.", "cookie") == {"pushes_to_stop"}
+    assert "pushes_to_stop" in ids("I know he touched you, but you don't need to scream about it.", "shoulder-touch")
+    assert "pushes_to_stop" in ids("I need you to stop this wailing now.", "cookie")
+    assert ids("If you carry on like this there's no telly tonight.", "go-away") == {"threatens_or_bribes", "pushes_to_stop"}
+    assert ids("You can keep crying. I'm sitting right beside you.", "floodgates") == {"allows_feeling", "offers_presence"}
+
+
+def test_reprimand_forms_lecture_and_are_not_a_calm_limit():
+    assert ids("You don't bite people like that.", "biting") == {"lectures"}
+    assert ids("You don't speak to your mother like that.", "go-away") == {"lectures"}
+    assert ids("Biting is not kind.", "biting") == {"lectures"}
+    assert ids("No biting.", "biting") == {"holds_limit"}  # a plain limit, not a reprimand
+
+
+def test_first_person_limits_with_the_subject_or_still_dropped():
+    assert ids("Still not letting you drive though.", "car-keys") == {"holds_limit"}
+    assert ids("The answer's still no.", "cookie") == {"holds_limit"}
+    assert ids("I'm still turning off the light.", "bedtime-limit") == {"holds_limit"}
+    # stepping back is presence, not a limit
+    assert ids("I'll move back.", "car-keys") == {"offers_presence"}
+
+
+def test_handing_over_the_disputed_thing_gives_in_but_a_later_treat_does_not():
+    assert ids("Fine! Here, have the cookie.", "cookie") == {"gives_in"}
+    assert ids("Ugh, fine, stay up then, I'm too tired to argue.", "bedtime-limit") == {"gives_in"}
+    assert ids("Okay, you can sit in the front for two minutes.", "car-keys") == {"gives_in"}
+    assert "gives_in" not in ids("You can have a cookie after dinner.", "cookie")
+
+
+def test_presence_said_as_a_place_and_in_the_third_person():
+    assert ids("I'm just by the stairs.", "go-away") == {"offers_presence"}
+    assert ids("Mummy's right here.", "night-waking") == {"offers_presence"}
+    assert ids("I'll be on the bottom step if you need me.", "go-away") == {"offers_presence"}
+    assert "offers_presence" not in ids("I'm going to cook dinner now.", "twins-dinner")
+
+
+def test_sarcastic_exasperated_and_distracting_questions():
+    assert ids("What is it now?", "floodgates") == {"interrogates"}
+    assert ids("Are you finished yet?", "floodgates") == {"interrogates", "pushes_to_stop"}
+    # attention-shifting questions redirect; they are not a barrage of questions
+    assert ids("Ooh, who's that in the mirror? Is that you?", "elevator-baby") == {"fixes_or_distracts"}
+    # one tentative guess at a fitting feeling is an acknowledgement...
+    assert ids("Was that a bit of a surprise?", "barking-dog") == {"acknowledges_feeling"}
+    # ...but asking is never telling the child how it feels
+    assert ids("Are you hurt?", "tripped-rug") == set()
+
+
+def test_projection_is_judged_against_the_strongest_feeling_shown_in_that_family():
+    # missing-mum shows "worried" (fear, level 2): "terrified" goes beyond it
+    assert ids("You must feel completely abandoned and terrified.", "missing-mum") == {"projects_feeling"}
+    # brothers shows "furious": naming it fits
+    assert ids("You're absolutely furious.", "brothers") == {"acknowledges_feeling"}
+
+
+def test_words_that_describe_something_else_are_not_feelings_of_the_child():
+    assert ids("You're crying so hard.", "floodgates") == {"acknowledges_view"}
+    assert ids("You had a scary dream.", "night-waking") == {"acknowledges_view"}
+    assert ids("Look at me when you're upset.", "no-hugs") == {"insists_on_contact"}
+    assert ids("You wanted to give me a kiss and then you bit.", "biting") == {"acknowledges_view"}
+
+
+def test_labels_with_such_a_shame_and_reflections_are_not_commentary():
+    assert ids("You're such a crybaby today.", "floodgates") == {"shames_or_labels"}
+    assert ids("What's wrong with you today?", "no-hugs") == {"interrogates"}
+    assert ids("They always ruin everything, huh.", "brothers") == {"reflects_words"}
+    assert "adds_commentary" in ids("Joey always does that, I bet he does it on purpose.", "shoulder-touch")
+
+
+def test_quoted_child_words_are_a_reflection():
+    assert ids("Get away from me, you're saying.", "car-keys") == {"reflects_words"}
+    # the same words as the parent's own command are not
+    assert "reflects_words" not in ids("Get away from me.", "car-keys")
+
+
+def test_manner_words_are_not_contrasts():
+    assert "but_negates" not in ids("You're cross with the baby. Feel however you feel.", "new-baby")
+    assert ids("You're sad, but stop crying.", "floodgates") >= {"but_negates", "pushes_to_stop"}
+
+
+@pytest.mark.parametrize(
+    "sid,text",
+    [
+        ("floodgates", "I can see how sad you are. There's no hurry, none at all."),
+        ("missing-mum", "You miss your mummy so much. Cry as much as you need."),
+        ("cookie", "Fine, fine, here, have the cookie."),
+        ("go-away", "If you carry on like this, there's no telly tonight."),
+        ("biting", "You don't bite people like that."),
+    ],
+)
+def test_new_families_survive_recogniser_form(sid, text):
+    assert ids(spoken(text), sid) == ids(text, sid)
