@@ -35,3 +35,17 @@ def test_bad_data_file_is_a_one_line_error(tmp_path):
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_holdout_report_half_stays_at_the_level_measured_blind(tmp_path):
+    """The even-numbered half of the held-out file was scored once, blind (0.706); keep at least that, less a margin."""
+    out = tmp_path / "scores.json"
+    holdout = REPO / "tests" / "data" / "responses-holdout.jsonl"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "evaluate.py"), str(holdout), "--ids", "even", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    scores = json.loads(out.read_text())
+    assert scores["as written"]["n"] == 80
+    assert scores["as written"]["macro_f1"] >= 0.68, proc.stdout
