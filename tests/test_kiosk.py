@@ -15,10 +15,10 @@ import pytest
 
 from audio_helpers import concat, espeak, silence
 from heard.errors import HeardError
-from heard.kiosk import (IdleTimeout, Kiosk, KioskKeys, KioskSettings, load_playlist,
-                         load_wording, parse_playlist, retry_delay, start_words)
-from heard.listener import listen_array, TurnListener
 from heard.controls import COMMAND_ENDPOINT
+from heard.kiosk import (IdleTimeout, Kiosk, KioskKeys, KioskSettings, KioskStop, load_playlist,
+                         load_wording, parse_playlist, retry_delay, start_words)
+from heard.listener import TurnListener, listen_array
 from pulse import FifoWriter, pulse_server, start_pulse  # noqa: F401 - the fixture
 
 KNOWN = {"cookie", "biting", "no-hugs"}
@@ -76,6 +76,9 @@ def test_idle_clock_surfaces_where_the_session_polls_keys():
     keys.disarm()
     time.sleep(0.1)
     assert keys.get(0) is None
+    keys.stopping.set()  # SIGTERM: the next poll leaves whatever the session was doing
+    with pytest.raises(KioskStop):
+        keys.pending()
 
 
 def test_welcome_text_says_how_to_start_and_what_is_kept():
@@ -210,7 +213,7 @@ def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, ko_mode
         # systemd stop.
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
-        err.wait("stopping", timeout=5)
+        err.wait("stopped", timeout=5)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 import tomllib
 import uuid
@@ -33,10 +34,12 @@ from .session import PracticeSession, SessionSettings
 
 
 class KioskStop(BaseException):
-    """SIGTERM/SIGINT: leave whatever we are doing and shut down cleanly.
+    """Asked to stop (SIGTERM/SIGINT): leave whatever we are doing, cleanly.
 
-    A BaseException so the kiosk's own "never exit on an error" handlers
-    cannot swallow it.
+    Raised only where the kiosk polls (key checks, microphone reads), never
+    from inside a signal handler at an arbitrary point (that could cut a
+    vosk recogniser's constructor in half). A BaseException so the kiosk's
+    own "never exit on an error" handlers cannot swallow it.
     """
 
 
@@ -160,15 +163,17 @@ def start_words(lang: str, wording: KioskWording) -> CommandWords:
 # ------------------------------------------------------------ adapted parts
 
 class KioskKeys(KeyInput):
-    """Key lines (Enter, the button) plus the idle deadline.
+    """Key lines (Enter, the button) plus the idle deadline and the stop request.
 
     The session polls ``pending`` while it waits for the visitor, so that is
-    where an expired deadline surfaces, as ``IdleTimeout``.
+    where an expired deadline surfaces (``IdleTimeout``), and a stop request
+    (``KioskStop``).
     """
 
     def __init__(self, stream: TextIO | None = None, read: bool = True) -> None:
         super().__init__(stream, read)
         self._deadline: float | None = None
+        self.stopping = threading.Event()
 
     def arm(self, seconds: float) -> None:
         self._deadline = time.monotonic() + seconds
@@ -181,6 +186,8 @@ class KioskKeys(KeyInput):
             pass
 
     def _check(self) -> None:
+        if self.stopping.is_set():
+            raise KioskStop()
         if self._deadline is not None and time.monotonic() > self._deadline:
             self._deadline = None
             raise IdleTimeout()
@@ -195,12 +202,16 @@ class KioskKeys(KeyInput):
 
 
 class KioskCapture:
-    """The microphone, with a lost stream reported as ``AudioLost``."""
+    """The microphone, with a lost stream reported as ``AudioLost``; reads are
+    where a stop request surfaces while someone is speaking."""
 
-    def __init__(self, mic: MicCapture) -> None:
+    def __init__(self, mic: MicCapture, stopping: threading.Event) -> None:
         self.mic = mic
+        self.stopping = stopping
 
     def read(self, timeout: float = 0.1):
+        if self.stopping.is_set():
+            raise KioskStop()
         try:
             return self.mic.read(timeout)
         except MicrophoneLost as exc:
@@ -244,6 +255,7 @@ class Kiosk:
         self.capture: KioskCapture | None = None
         self.recorder: TakeRecorder | None = None
         self.visitors = 0
+        self.stopping = threading.Event()
         self._failures = 0  # consecutive audio failures, for the retry pause
         self._button = None
 
@@ -273,6 +285,7 @@ class Kiosk:
             self.player = Player(self.s.output_device)
         if self.keys is None:
             self.keys = KioskKeys()
+        self.keys.stopping = self.stopping
         self.recorder = TakeRecorder.open(RecordingSettings(
             self.s.history, self.s.keep_audio and self.s.history == "full", self.s.history_path),
             stream=self.err)
@@ -281,11 +294,15 @@ class Kiosk:
         self._button = attach_button(self.s.button_pin, self.keys, self.log)
 
     # ------------------------------------------------------------ running
+    def stop(self) -> None:
+        """Ask the kiosk to stop; safe from a signal handler or another thread."""
+        self.stopping.set()
+
     def run(self) -> int:
         try:
             self._load()
             self.log(f"ready; {self._describe()}")
-            while True:
+            while not self.stopping.is_set():
                 try:
                     self._ensure_audio()
                     how = self._welcome()
@@ -299,19 +316,20 @@ class Kiosk:
                     self._audio_failed(exc)
                 except HeardError as exc:
                     self.log(f"{exc}; back to the welcome screen")
-                    time.sleep(1.0)  # a fault that repeats at once must not spin the CPU
+                    self.stopping.wait(1.0)  # a fault that repeats at once must not spin the CPU
                 except Exception as exc:  # noqa: BLE001 - a kiosk outlives its bugs
                     why = str(exc).splitlines()[0] if str(exc) else ""
                     self.log(f"unexpected {type(exc).__name__}" + (f" ({why})" if why else "") +
                              "; back to the welcome screen")
-                    time.sleep(1.0)
+                    self.stopping.wait(1.0)
                 finally:
                     self.keys.disarm()
         except (KioskStop, KeyboardInterrupt):
-            self.log("stopping")
-            return 0
+            pass
         finally:
             self._close()
+        self.log("stopped")
+        return 0
 
     def _describe(self) -> str:
         which = (f"playlist of {len(self.s.playlist)}" if self.s.playlist else
@@ -325,6 +343,8 @@ class Kiosk:
     def _ensure_audio(self) -> None:
         """Open the microphone (and see a speaker), retrying with growing pauses."""
         while self.capture is None:
+            if self.stopping.is_set():
+                raise KioskStop()
             try:
                 if self._failures:
                     devices.list_devices(refresh=True)  # PortAudio keeps a stale device list
@@ -335,7 +355,7 @@ class Kiosk:
             except DeviceError as exc:
                 self._audio_failed(exc)
                 continue
-            self.capture = KioskCapture(mic)
+            self.capture = KioskCapture(mic, self.stopping)
             if self._failures:
                 self.log(f"audio is back (microphone {mic.device_name!r}); ready for visitors")
 
@@ -344,7 +364,7 @@ class Kiosk:
         self._failures += 1
         delay = retry_delay(self._failures, self.s.retry_first_s, self.s.retry_max_s)
         self.log(f"audio problem: {exc}; retrying in {delay:g} s (attempt {self._failures})")
-        time.sleep(delay)
+        self.stopping.wait(delay)
 
     def _welcome(self) -> str:
         """Wait for a visitor; returns how they started ("key" or "voice")."""
@@ -422,13 +442,14 @@ def attach_button(pin: int | None, keys: KeyInput, log) -> object | None:
     return button
 
 
-def stop_on_signals() -> None:
-    """SIGTERM (systemd stop) and SIGINT raise ``KioskStop`` in the main thread."""
+def stop_on_signals(kiosk: Kiosk) -> None:
+    """SIGTERM (systemd stop) and SIGINT ask the kiosk to stop at its next poll
+    (within a fraction of a second, or once the sentence playing has ended).
+    A second signal stops it at once."""
     def handler(signum, frame):
-        # Once is enough: a second signal must not cut the clean-up short.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise KioskStop()
+        if kiosk.stopping.is_set():
+            raise KioskStop()
+        kiosk.stop()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)

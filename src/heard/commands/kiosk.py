@@ -55,5 +55,5 @@ def run(args) -> int:
                              output_device=args.output_device, button_pin=args.button,
                              push_to_talk=args.push_to_talk)
     kiosk = Kiosk(settings)  # checks the start words before anything slow
-    stop_on_signals()
+    stop_on_signals(kiosk)
     return kiosk.run()
