@@ -20,6 +20,10 @@ def register(sub) -> None:
                    help="take steps from the keyboard only")
     p.add_argument("--push-to-talk", action="store_true",
                    help="press Enter to end your answer instead of pausing")
+    p.add_argument("--no-history", action="store_true",
+                   help="don't save this session's takes in your private history")
+    p.add_argument("--keep-audio", action="store_true",
+                   help="also keep each take's recording beside the history (private, 0600)")
     p.set_defaults(func=run)
 
 
@@ -35,4 +39,16 @@ def run(args) -> int:
     from ..devices import require_input_device
 
     require_input_device(args.input_device)
-    return PracticeSession(settings).run()
+    from ..errors import HeardError
+    from ..recording import RecordingSettings, TakeRecorder
+
+    if args.keep_audio and args.no_history:
+        raise HeardError("--keep-audio needs the history; leave out --no-history")
+    recorder = TakeRecorder.open(RecordingSettings(
+        mode="off" if args.no_history else "full", keep_audio=args.keep_audio))
+    session = PracticeSession(settings)
+    session.on_take.append(recorder)
+    try:
+        return session.run()
+    finally:
+        recorder.close()
