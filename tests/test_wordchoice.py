@@ -268,3 +268,17 @@ def test_manner_words_are_not_contrasts():
 )
 def test_new_families_survive_recogniser_form(sid, text):
     assert ids(spoken(text), sid) == ids(text, sid)
+
+
+def test_threat_forms_counting_withdrawal_and_one_more_peep():
+    assert ids("I'm counting to three.", "car-keys") == {"threatens_or_bribes"}
+    assert ids("Fine, I'll go, and I won't come back.", "go-away") == {"threatens_or_bribes"}
+    assert ids("Right, that's it, no more car rides for you.", "car-keys") == {"threatens_or_bribes"}
+    got = ids("One more peep out of you and the light stays off all week.", "bedtime-limit")
+    assert got == {"threatens_or_bribes", "pushes_to_stop"}  # not giving in: "one more" here is a warning
+
+
+def test_shaming_comparisons_and_audiences_but_not_an_adult_trying_to_help():
+    assert ids("You're fine, all the other children are happy.", "missing-mum") == {"dismisses_feeling", "shames_or_labels"}
+    assert "shames_or_labels" in ids("Hush, hush, everyone can hear you.", "elevator-baby")
+    assert ids("Don't push me away, I'm only trying to help you.", "no-hugs") == {"lectures"}

@@ -146,7 +146,7 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
         after = [t for t in core[i + len(words) :] if t in CHILD | ADULT]
         nxt = core[i + len(words) : i + len(words) + 1]
         back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too"}]
-        hypothetical = len(back) >= 2 and back[-1] in {"be", "feel"} and back[-2] in MODAL_OR_TO
+        hypothetical = len(back) >= 2 and back[-1] in {"be", "feel", "get"} and back[-2] in MODAL_OR_TO
         lead = [t for t in core[:i] if t not in INTENSIFIERS]
         verb_before = bool(lead) and (lead[-1].endswith(("ing", "ed")) or ctx.is_past(lead[-1]))
         adverb = verb_before and words[0] in ADVERBIAL  # "crying so hard", "worked so hard"
@@ -278,6 +278,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             before = words[max(0, m.start - 4) : m.start]
             if name == "pushes_to_stop" and "i" in before and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
+            if name == "pushes_to_stop" and words[m.start] == "keep" and before[-1:] and before[-1] in ctx.modals:
+                continue  # "you can keep crying" gives permission to go on
             if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
                 continue  # "you wanted to give me a kiss" tells what happened
             labels[name] = span
