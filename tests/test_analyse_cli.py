@@ -171,3 +171,12 @@ def test_english_take_end_to_end(tmp_path, en_model_dir):
     d = json.loads(r.stdout)
     assert "cookie" in d["transcript"]["text"]
     assert "reflects_words" in {f["id"] for f in d["findings"]}
+
+
+def test_full_disk_is_one_line(tmp_path):
+    """/dev/full is a real device that answers every write with ENOSPC."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    r = heard("analyse", "--scenario", "cookie", "--text", "You fell.", "--save-speech", "/dev/full")
+    assert_one_line_error(r)
+    assert "space" in r.stderr

@@ -7,6 +7,7 @@ with exit status 2. With no command, ``heard`` starts a practice session.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import pkgutil
 import sys
@@ -47,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     except HeardError as exc:
         print(f"heard: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # The environment refused something (disk full, no permission, ...):
+        # say what and where in one line rather than a traceback.
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        hint = "; free some space and try again" if exc.errno == errno.ENOSPC else ""
+        print(f"heard: {exc.strerror or exc}{where}{hint}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("heard: stopped.", file=sys.stderr)
         return 130
