@@ -19,7 +19,8 @@ from .transcript import Transcript, Word
 
 ACK = ("reflects_words", "acknowledges_view", "acknowledges_feeling")
 # Concerns that make a clause's own acknowledgement not count ("he barely touched you").
-BLOCKING = ("pushes_to_stop", "dismisses_feeling", "lectures", "shames_or_labels", "adds_commentary")
+BLOCKING = ("pushes_to_stop", "dismisses_feeling", "lectures", "shames_or_labels", "adds_commentary",
+            "insists_on_contact")
 PHRASE_CONCERNS = (
     "pushes_to_stop", "dismisses_feeling", "fixes_or_distracts", "lectures",
     "shames_or_labels", "insists_on_contact", "adds_commentary",
@@ -266,6 +267,11 @@ def _limit_overlap(words: list[str], ctx: _Context) -> bool:
     return neg and len(ctx.limit & stems) / len(ctx.limit) >= 0.6
 
 
+def _inside(inner: list, outer: list) -> bool:
+    """Every match in `inner` lies within some match in `outer`."""
+    return bool(outer) and all(any(o.start <= m.start and m.end <= o.end for o in outer) for m in inner)
+
+
 def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
     words = c.words
     core = _strip_fillers(words, lex)
@@ -283,6 +289,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
                 continue  # "you wanted to give me a kiss" tells what happened
             labels[name] = span
+    if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words), lex.find("insists_on_contact", words)):
+        labels.pop("dismisses_feeling")  # "just one little cuddle": the size of the hug, not of the feeling
     if c.question:
         if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
             labels["interrogates"] = span
@@ -358,9 +366,12 @@ def _quoted(clauses: list[Clause], ctx: _Context, lex: Lexicon) -> None:
         if not lex.find("quote_frames", _strip_fillers(c.words, lex)):
             continue
         for q in clauses[max(0, k - 1) : k + 2]:
-            if q is not c and not q.labels and _reflects(_strip_fillers(q.words, lex), ctx, quoted=True):
+            if q is c:
+                continue
+            if not q.labels and _reflects(_strip_fillers(q.words, lex), ctx, quoted=True):
                 q.labels["reflects_words"] = (0, len(q.tokens))
-                c.labels.pop("acknowledges_view", None)
+            if "reflects_words" in q.labels:
+                c.labels.pop("acknowledges_view", None)  # "go away, you said": the frame is not an account
 
 
 def _and_view(clauses: list[Clause]) -> None:
@@ -396,7 +407,8 @@ def _but(clauses: list[Clause]) -> list[tuple[list[Clause], list[Clause]]]:
 def _questions(clauses: list[Clause], lex: Lexicon) -> None:
     asks = [
         c for c in clauses
-        if c.question and not c.tag and not lex.find("gentle_offers", c.words)
+        if c.question and not c.tag and _strip_fillers(c.words, lex)  # "what happened, mate?" asks once
+        and not lex.find("gentle_offers", c.words)
         and "fixes_or_distracts" not in c.labels  # "who's that in the mirror?" redirects, it doesn't press
     ]
     if len(asks) >= 2:
@@ -410,7 +422,11 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
         if lex.find("threat_phrases", c.words):
             c.labels["threatens_or_bribes"] = (0, len(c.tokens))
             continue
-        if not lex.find("threat_conditions", c.words):
+        nxt = clauses[k + 1] if k + 1 < len(clauses) else None
+        # "keep crying | and you won't get pudding": the joiner of the next clause completes the condition
+        joined = c.words + [nxt.joiner] if nxt and nxt.joiner and nxt.sentence == c.sentence else c.words
+        either = c.joiner == "or" and k > 0  # "knock it off | or there's no park"
+        if not (lex.find("threat_conditions", joined) or either):
             continue
         window = [q for q in clauses[max(0, k - 1) : k + 2] if q.sentence == c.sentence or q is c]
         hits = [q for q in window if lex.find("consequences", q.words)]
@@ -419,6 +435,22 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
                 q.labels["threatens_or_bribes"] = (0, len(q.tokens))
                 q.labels.pop("gives_in", None)
                 q.labels.pop("holds_limit", None)
+
+
+def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "Ugh, fine. | Fifteen minutes." A resigned opener turns the plain grant after it into giving in."""
+    resigned = False
+    for c in clauses:
+        core = _strip_fillers(c.words, lex)
+        m = lex.find("resignation", core)
+        if m and m[0].start == 0 and m[-1].end == len(core):
+            resigned = True
+            continue
+        if not core:
+            continue
+        if resigned and not c.question and not c.labels and not {"not", "no", "never"} & set(core):
+            c.labels["gives_in"] = (0, len(c.tokens))
+        resigned = False
 
 
 def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
@@ -473,6 +505,8 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     _okay_after_ack(clauses, lex)
     _quoted(clauses, ctx, lex)
     _and_view(clauses)
+    if scenario.limit_needed:
+        _resigned_grants(clauses, lex)
     _questions(clauses, lex)
     _threats(clauses, lex)
     _long_lectures(clauses, lex)
