@@ -89,7 +89,11 @@ def _read(directory: Path, name: str) -> dict:
 def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
     """Turn one readable phrase into a regex over normalised tokens."""
     parts = []
-    for pos in phrase.split():
+    toks = phrase.split()
+    start = bool(toks) and toks[0] == "^"  # at the start of the clause (after fillers)
+    end = bool(toks) and toks[-1] == "$"  # at the end of the clause
+    toks = toks[int(start) : len(toks) - int(end)]
+    for pos in toks:
         if pos.count("[") != pos.count("]"):
             raise HeardError(f"lexicon phrase '{phrase}': [...] marks one optional word; write [a] [b] for two")
         optional = pos.startswith("[") and pos.endswith("]")
@@ -106,7 +110,7 @@ def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
             alts = [" ".join(norm(a)) for a in pos.split("|")]
             rx = "(?:" + "|".join(re.escape(a) + " " for a in alts if a) + ")"
         parts.append(f"(?:{rx})?" if optional else rx)
-    return "(?<= )" + "".join(parts)
+    return ("^ " if start else "(?<= )") + "".join(parts) + ("$" if end else "")
 
 
 @lru_cache(maxsize=4)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .findings import Finding
-from .lexicon import Lexicon, load_lexicon
+from .lexicon import Lexicon, Match, load_lexicon
 from .scenarios import Scenario
 from .textnorm import UNSURE, Clause, clauses_of, normalise_phrase, stem
 from .transcript import Transcript, Word
@@ -279,8 +279,10 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         return
     labels = c.labels
     span = (0, len(words))
+    off = len(words) - len(core)
     for name in PHRASE_CONCERNS:
-        for m in lex.find(name, words):
+        # on the clause as said and without its opening fillers, so "^ look $" also matches "oh look"
+        for m in {*lex.find(name, words), *(Match(x.start + off, x.end + off) for x in lex.find(name, core))}:
             before = words[max(0, m.start - 4) : m.start]
             if name == "pushes_to_stop" and "i" in before and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
