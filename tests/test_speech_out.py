@@ -6,6 +6,7 @@ machine has no sound card, which is exactly the case the DeviceError tests need.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 
 import numpy as np
@@ -96,6 +97,44 @@ def test_no_audio_is_left_on_disk(private_tmp, espeak_available):
     s.close()
     assert len(made) == 2 and all(d.startswith(str(tmp)) for d in made)
     assert list(tmp.iterdir()) == []
+
+
+def test_ten_requests_in_a_row_warn_nothing_and_leave_no_files(private_tmp, capfd, monkeypatch,
+                                                                espeak_available):
+    tmp, made = private_tmp
+    # The driver's failed save is raised in espeak's thread: Python reports it
+    # through sys.unraisablehook (on stderr outside pytest, which takes it over).
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(str(u.exc_value)))
+    s = Synthesiser()
+    s.close()  # a fresh engine: its first request raced the folder's deletion
+    # A long text takes espeak longer than runAndWait's 10 ms loop: the file is
+    # written after runAndWait has returned.
+    long = " ".join(["You wanted the tower to stay up and it fell down again."] * 8)
+    backends = []
+    for i in range(10):
+        s.synthesise(long if i % 3 == 0 else SENTENCE, CHILD if i % 2 else ADULT)
+        backends.append(s.last_backend)
+    s.close()
+    err = capfd.readouterr().err
+    assert "Error saving WAV file" not in err and "Exception ignored" not in err, err
+    assert unraisable == []
+    assert backends == ["pyttsx3"] * 10  # the engine's audio, not the fallback's
+    assert len(made) == 10 and list(tmp.iterdir()) == []
+
+
+def test_each_voice_keeps_its_own_speaking_rate(synth, espeak_available):
+    # Alternate voices so a rate left over from the previous request would show
+    # as the same words taking a different time.
+    lengths: dict[str, list[float]] = {ADULT.name: [], CHILD.name: []}
+    for i in range(16):
+        voice = CHILD if i % 2 else ADULT
+        x, rate = synth.synthesise(SENTENCE, voice)
+        lengths[voice.name].append(len(x) / rate)
+    adult, child = lengths[ADULT.name], lengths[CHILD.name]
+    # A leaked rate changes this sentence's length by about 0.3 s.
+    assert max(adult) - min(adult) < 0.1 and max(child) - min(child) < 0.1, lengths
+    assert min(child) > max(adult)  # the child speaks more slowly (145 vs 160 wpm)
 
 
 def test_watchdog_falls_back_to_espeak_cli_then_engine_recovers(private_tmp, espeak_available):

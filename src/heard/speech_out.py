@@ -35,6 +35,9 @@ from .wavio import read_wav_native
 
 LEAD_SILENCE_S = 0.2  # sleeping sinks (Bluetooth, HDMI, USB) clip the first syllable
 EMPTY_RATE = 22050  # espeak-ng's native rate; used for the silence of empty text
+# A worker stuck this long stops waiting for its file (the caller fell back long ago)
+# and ends, so a fresh engine can be made.
+_ENGINE_GIVE_UP_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class _EngineWorker(threading.Thread):
         self.jobs: queue.Queue[_Job | None] = queue.Queue()
         self._engine = None
         self._ids: dict[str, str] = {}
+        self._started = threading.Event()
+        self._finished = threading.Event()
 
     def run(self) -> None:
         while True:
@@ -110,6 +115,8 @@ class _EngineWorker(threading.Thread):
             # that an abandoned thread may still be running.
             self._engine = pyttsx3.engine.Engine()
             _mute_driver_prints()
+            self._engine.connect("started-utterance", lambda **_: self._started.set())
+            self._engine.connect("finished-utterance", lambda **_: self._finished.set())
             for v in self._engine.getProperty("voices"):
                 for lang in v.languages or []:
                     self._ids.setdefault(str(lang).lower(), v.id)
@@ -118,9 +125,15 @@ class _EngineWorker(threading.Thread):
     def _synthesise(self, text: str, voice: Voice) -> tuple[np.ndarray, int]:
         engine = self._engine_for()
         base = self._ids.get(voice.language.lower(), voice.language)
-        # Order matters with espeak: voice first (base, then variant, so a
-        # missing variant leaves the base voice), then rate, then pitch;
-        # other orders let the previous request's pitch leak into this one.
+        # Order matters with espeak: voice (base, then variant, so a missing
+        # variant leaves the base voice), then rate, then pitch; other orders
+        # let the previous request's pitch leak into this one. Rate and pitch
+        # also go first: espeak applies them on its own thread but a voice
+        # change at once, and with them set only after the voice, 10 of 40
+        # alternating adult/child requests kept the previous speaking rate
+        # (0 of 40 like this).
+        engine.setProperty("rate", voice.rate)
+        engine.setProperty("pitch", voice.pitch)
         engine.setProperty("voice", base)
         if voice.variant:
             engine.setProperty("voice", f"{base}+{voice.variant}")
@@ -129,13 +142,34 @@ class _EngineWorker(threading.Thread):
         folder = _private_dir()
         try:
             out = folder / "speech.wav"
-            engine.save_to_file(text, str(out))
-            engine.runAndWait()
+            self._run(engine, text, out)
             if not out.exists():
                 raise RuntimeError("pyttsx3 wrote no audio")
             return read_wav_native(out)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def _run(self, engine, text: str, out: Path) -> None:
+        """Synthesise into ``out`` and return only once the file is complete.
+
+        espeak synthesises on its own thread and writes the WAV from there;
+        ``runAndWait`` can return before that (always possible on a fresh
+        engine or a busy CPU). Deleting the folder then made the late write
+        fail with "Error saving WAV file", so we wait for the engine's
+        finished-utterance notice, which comes after the file is closed.
+        The previous request's thread may still end its loop just after that
+        notice and cut the next loop short before it starts: hence one retry
+        when no utterance was started.
+        """
+        for _ in range(2):
+            self._started.clear()
+            self._finished.clear()
+            engine.save_to_file(text, str(out))
+            engine.runAndWait()
+            if self._started.is_set():
+                break
+        if not self._finished.wait(_ENGINE_GIVE_UP_S):
+            raise RuntimeError("pyttsx3 never finished writing its audio")
 
 
 def _espeak_cli(text: str, voice: Voice, timeout_s: float) -> tuple[np.ndarray, int]:
