@@ -110,7 +110,7 @@ def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
             alts = [" ".join(norm(a)) for a in pos.split("|")]
             rx = "(?:" + "|".join(re.escape(a) + " " for a in alts if a) + ")"
         parts.append(f"(?:{rx})?" if optional else rx)
-    return ("^ " if start else "(?<= )") + "".join(parts) + ("$" if end else "")
+    return ("(?<=^ )" if start else "(?<= )") + "".join(parts) + ("$" if end else "")
 
 
 @lru_cache(maxsize=4)

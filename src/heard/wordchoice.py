@@ -286,6 +286,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             before = words[max(0, m.start - 4) : m.start]
             if name == "pushes_to_stop" and "i" in before and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
+            if name == "pushes_to_stop" and words[m.start] == "enough" and before[-1:] and before[-1] in {"had", "have", "has"}:
+                continue  # "you've had enough of them" is the child's view
             if name == "pushes_to_stop" and words[m.start] == "keep" and before[-1:] and before[-1] in ctx.modals:
                 continue  # "you can keep crying" gives permission to go on
             if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
@@ -455,6 +457,15 @@ def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
         resigned = False
 
 
+def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "Look, | there's a birdie!" A bare "look" that points at something new redirects the child."""
+    for a, b in zip(clauses, clauses[1:]):
+        if _strip_fillers(a.words, lex) == ["look"] and b.sentence - a.sentence in (0, 1):
+            core = _strip_fillers(b.words, lex)
+            if b.words[:2] in (["there", "is"], ["there", "are"]) or core[:1] in (["a"], ["an"]):
+                b.labels["fixes_or_distracts"] = (0, len(b.tokens))
+
+
 def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
     cfg = lex.settings.get("lecture", {})
     limit = int(cfg.get("long_explanation_words", 18))
@@ -509,6 +520,7 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     _and_view(clauses)
     if scenario.limit_needed:
         _resigned_grants(clauses, lex)
+    _pointing(clauses, lex)
     _questions(clauses, lex)
     _threats(clauses, lex)
     _long_lectures(clauses, lex)
