@@ -450,6 +450,8 @@ def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
         if m and m[0].start == 0 and m[-1].end == len(core):
             resigned = True
             continue
+        if m and m[0].start == 0:
+            resigned, core = True, core[m[-1].end :]  # run together when spoken: "ugh fine twenty minutes"
         if not core:
             continue
         if resigned and not c.question and not c.labels and not {"not", "no", "never"} & set(core):
