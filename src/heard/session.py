@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
+import numpy as np
+
 from .capture import MicCapture, MicrophoneLost
 from .controls import (COMMAND_ENDPOINT, KEY_HELP, KeyInput, PushToTalk, StepWaiter,
                        load_command_words)
@@ -107,6 +109,9 @@ class PracticeSession:
             if self.synth is None:
                 self.synth = Synthesiser()
                 self._owned.append(self.synth)
+            # Wake a sleeping sink now (it can start ~1 s late the first time),
+            # so the first narration isn't delayed or clipped.
+            self.player.play(np.zeros(int(0.1 * 16000), np.float32), 16000)
         if self.capture is None:
             self.capture = MicCapture(s.input_device).open()
             self._owned.append(self.capture)
