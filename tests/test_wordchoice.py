@@ -339,6 +339,9 @@ def test_threats_completed_by_a_joiner_and_consequences_named_loosely():
     assert "threatens_or_bribes" in ids("Keep screaming and you won't see Granny.", "go-away")
     assert "threatens_or_bribes" in ids("Stop it now or there's no swimming.", "floodgates")
     assert "threatens_or_bribes" not in ids("You want to stay, or you want Mummy.", "missing-mum")
+    # a reassurance with "if you" is not a condition with a consequence
+    assert ids("If you're scared, you won't be alone. I'm right here.", "night-waking") == {"offers_presence"}
+    assert "threatens_or_bribes" not in ids("If you get scared again, I'm just next door.", "night-waking")
 
 
 def test_guessing_reasons_and_intents_is_commentary_naming_the_childs_feeling_is_not():

@@ -199,8 +199,9 @@ def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
     if core == ["i", "said", "no"]:
         return True
     wanting = lex.find("wanting", core)
-    if wanting and "you" in core[max(0, wanting[0].start - 3) : wanting[0].start]:
-        return True
+    lead = core[max(0, wanting[0].start - 3) : wanting[0].start] if wanting else []
+    if "you" in lead and not {"if", "when", "whenever"} & set(lead):
+        return True  # "you want a cookie" ("come if you want to" offers, it doesn't describe)
     cannot = any(core[k : k + 3] in (["you", "can", "not"], ["you", "could", "not"]) for k in range(len(core)))
     if (any(t in ctx.modals for t in core) and not cannot) or "to" in core[:1]:
         return False
