@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 DEV = REPO.parent / "shared" / "data" / "responses-dev.jsonl"
 
@@ -37,15 +39,22 @@ def test_bad_data_file_is_a_one_line_error(tmp_path):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_holdout_report_half_stays_at_the_level_measured_blind(tmp_path):
-    """The even-numbered half of the held-out file was scored once, blind (0.706); keep at least that, less a margin."""
+# (file, --ids, responses, floor): each floor is the macro-F1 measured on that set, less a small
+# margin. The blind sets' texts and per-item errors were never looked at while tuning; they were
+# scored only before (A even 0.725, B 0.808) and after (A even 0.772, B 0.846) the last round.
+REPORT_SETS = [
+    ("responses-blind-b.jsonl", None, 160, 0.82),  # dev-like: closest to how the product is judged
+    ("responses-blind-a.jsonl", "even", 104, 0.75),  # concern-heavy report half
+    ("responses-holdout.jsonl", "even", 80, 0.89),  # tuned on since its blind score (0.706)
+]
+
+
+@pytest.mark.parametrize("name,half,n,floor", REPORT_SETS)
+def test_report_sets_stay_at_the_level_measured(tmp_path, name, half, n, floor):
     out = tmp_path / "scores.json"
-    holdout = REPO / "tests" / "data" / "responses-holdout.jsonl"
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "evaluate.py"), str(holdout), "--ids", "even", "--json", str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
+    cmd = [sys.executable, str(REPO / "scripts" / "evaluate.py"), str(REPO / "tests" / "data" / name), "--json", str(out)]
+    proc = subprocess.run(cmd + (["--ids", half] if half else []), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     scores = json.loads(out.read_text())
-    assert scores["as written"]["n"] == 80
-    assert scores["as written"]["macro_f1"] >= 0.68, proc.stdout
+    assert scores["as written"]["n"] == n
+    assert scores["as written"]["macro_f1"] >= floor, proc.stdout
