@@ -22,12 +22,12 @@ def heard(*args, env_extra=None, timeout=120):
                           timeout=timeout, env=env)
 
 
-def assert_one_line_error(r):
+def assert_one_line_error(r, prefix="heard: "):
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 1, r.stderr
-    assert lines[0].startswith("heard: ")
+    assert lines[0].startswith(prefix)
 
 
 # --- typed text -------------------------------------------------------------
@@ -65,6 +65,29 @@ def test_unknown_scenario():
     r = heard("analyse", "--scenario", "dragons", "--text", "hello")
     assert_one_line_error(r)
     assert "dragons" in r.stderr and "cookie" in r.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_bad_cue_end_is_one_line(tmp_path, value):
+    p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
+    r = heard("analyse", "--scenario", "cookie", "--cue-end", value, p)
+    assert_one_line_error(r, prefix="heard analyse: ")
+    assert "--cue-end" in r.stderr and value in r.stderr
+
+
+def test_cue_end_past_the_end_is_caught_before_the_model_loads(tmp_path):
+    p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
+    # No model anywhere: the cue-end mistake is what the user hears about.
+    r = heard("analyse", "--scenario", "cookie", "--cue-end", "30", p,
+              "--model", tmp_path / "no-model")
+    assert_one_line_error(r)
+    assert "past the end of take.wav" in r.stderr
+
+
+def test_usage_mistakes_are_one_line():
+    r = heard("analyse", "--text", "hello")  # --scenario missing
+    assert_one_line_error(r, prefix="heard analyse: ")
+    assert "--scenario" in r.stderr and "--help" in r.stderr
 
 
 @pytest.mark.parametrize("name", ["empty", "not a wav", "header only", "8-bit", "96 kHz"])

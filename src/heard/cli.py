@@ -20,8 +20,15 @@ _ORDER = ["practice", "analyse", "scenarios", "calibrate", "models", "devices",
           "history", "forget", "kiosk", "check"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line like every other error (exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="heard",
         description="Rehearse acknowledging a child's big feelings, out loud, offline.",
     )

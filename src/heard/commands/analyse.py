@@ -5,11 +5,23 @@ The flags and the JSON shape are a contract (shared/spec/analyse-json.md).
 
 from __future__ import annotations
 
+import argparse
 import json
-
+import math
 from pathlib import Path
 
 from ..errors import HeardError
+
+
+def _seconds(text: str) -> float:
+    """A time in the file: a finite number, zero or more (nan/inf would crash later)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected seconds, zero or more, not {text!r}")
+    return value
 
 
 def register(sub) -> None:
@@ -19,7 +31,7 @@ def register(sub) -> None:
     p.add_argument("--scenario", "-s", required=True, help="scenario id (see `heard scenarios`)")
     p.add_argument("--text", "-t", help="analyse this typed response instead of a recording")
     p.add_argument("--baseline", type=Path, help="a relaxed recording of the same speaker")
-    p.add_argument("--cue-end", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--cue-end", type=_seconds, default=0.0, metavar="SECONDS",
                    help="where the child's cue ends in the file (default 0)")
     p.add_argument("--model", help="vosk model folder (default: see `heard models path`)")
     p.add_argument("--json", action="store_true", help="print the machine-readable result")
@@ -39,8 +51,6 @@ def run(args) -> int:
         raise HeardError("give either a WAV file or --text, not both")
     if args.text is None and args.take is None:
         raise HeardError("give a WAV file of the response, or --text \"what you would say\"")
-    if args.cue_end < 0:
-        raise HeardError("--cue-end must be zero or more seconds")
     if args.text is not None:
         result = analyse_text(scenario, args.text)
     else:
@@ -62,13 +72,13 @@ def _analyse_file(args, scenario, analyse_audio):
     from ..takeio import read_take
     from ..wavio import probe
 
-    probe(args.take)
+    # Every check that can fail fast comes before the slow model load.
+    if args.cue_end > probe(args.take).duration:
+        raise HeardError(f"--cue-end {args.cue_end:g} s is past the end of {args.take.name}")
     if args.baseline is not None:
         probe(args.baseline)
     model = load_model(resolve_model(args.model))
     take = read_take(args.take, model, args.cue_end)
-    if args.cue_end > len(take.samples) / 16000:
-        raise HeardError(f"--cue-end {args.cue_end} s is past the end of {args.take.name}")
     if args.baseline is not None:
         base = read_take(args.baseline)
         baseline = baseline_from_prosody(measure_prosody(base.samples, base.mask))
