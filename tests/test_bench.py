@@ -43,7 +43,8 @@ def test_quick_run_reports_every_metric(tmp_path, ko_model_dir, espeak_available
         assert 0 < stages["end_of_turn"] <= stages["final_transcript"] \
             <= stages["analysis_done"] <= stages["first_feedback_sample"]
 
-    for key in ("feedback_latency_s", "end_of_turn_after_speech_s", "processing_ms", "tts_ms"):
+    for key in ("feedback_latency_s", "end_of_turn_after_speech_s", "processing_ms",
+                "final_transcript_ms", "analysis_ms", "tts_ms"):
         assert _finite(m[key]["median"]) and _finite(m[key]["p95"]), key
         assert m[key]["median"] <= m[key]["p95"], key
     for key in ("vad_endpointer_analysis", "pipeline_with_recogniser", "vosk_loop"):
