@@ -233,6 +233,15 @@ def test_previous_take_that_went_better_is_not_held_against_the_parent(cookie):
     assert "instead of 3" not in " ".join(fb.details)
 
 
+def test_a_measurement_is_never_quoted_as_the_parents_words(cookie):
+    # Pacing and tone evidence describes the take; it is not something the parent said.
+    found = [Finding("rushed_in", evidence="began 0.3 s after the cue"),
+             Finding("raised_voice", evidence="+7.0 dB louder than your calm baseline")]
+    fb = compose(found, cookie, wait_s=0.3, words=5)
+    for text in [fb.spoken, *fb.details]:
+        assert "after the cue" not in text and "dB" not in text, text
+
+
 def test_a_dropped_concern_is_noticed(cookie):
     prev = TakeSummary(wait_s=1.0, words=12, finding_ids=["pushes_to_stop", "acknowledges_view"])
     fb = compose([Finding("acknowledges_view", evidence="you wanted a cookie")], cookie,
@@ -295,6 +304,11 @@ def test_a_broken_wording_file_is_one_actionable_line(tmp_path):
         load_wording(bad)
     bad.write_text(text.replace('loudness = "Your voice', 'loudness = "{quote} Your voice'), encoding="utf-8")
     with pytest.raises(HeardError, match=r"\[compare\] loudness may only use"):
+        load_wording(bad)
+    bad.write_text(text.replace('  "You began almost as soon',
+                                '  "You began with {quote}.",\n  "You began almost as soon'),
+                   encoding="utf-8")
+    with pytest.raises(HeardError, match=r"\[findings.rushed_in\] uses \{quote\}"):
         load_wording(bad)
     bad.write_text("not = [valid", encoding="utf-8")
     with pytest.raises(HeardError) as exc:

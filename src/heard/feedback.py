@@ -187,6 +187,12 @@ def _parse(data: dict) -> Wording:
             detail=_phrases(table, "detail", where),
             resolved=resolved.strip() if isinstance(resolved, str) else "",
         )
+        if CATALOGUE[fid][1] != "word_choice" and any(
+                "{quote}" in t for t in phrasings[fid].spoken + phrasings[fid].detail):
+            # Pacing and tone evidence is a measurement ("began 0.3 s after the
+            # cue"), not the parent's words, so it must never be quoted back.
+            raise _bad(f"{where} uses {{quote}}, but only word-choice findings quote the "
+                       "parent's words")
     limits = _table(data, "limits")
     for key in ("max_spoken_words", "max_quote_words", "max_rewrite_words", "max_detail_quote_words"):
         if not isinstance(limits.get(key), int) or limits[key] < 1:
