@@ -23,7 +23,7 @@ from .controls import (COMMAND_ENDPOINT, KEY_HELP, KeyInput, PushToTalk, StepWai
 from .errors import DeviceError
 from .listener import Turn, TurnListener
 from .scenarios import Scenario, all_scenarios, get_scenario
-from .settings import EndpointSettings, VadSettings
+from .settings import RATE, EndpointSettings, VadSettings
 from .speech_out import ADULT, CHILD, Voice
 
 
@@ -92,8 +92,10 @@ class PracticeSession:
         words = load_command_words(s.lang) if s.voice_commands and not s.once else None
         if self._analyse is None:
             from .analysis import analyse_audio
+            from .lexicon import load_lexicon
 
             self._analyse = analyse_audio
+            load_lexicon()  # parse the phrase lists now, not during the first take
         if self.baseline is None:
             from .profile import load_baseline
 
@@ -111,7 +113,7 @@ class PracticeSession:
                 self._owned.append(self.synth)
             # Wake a sleeping sink now (it can start ~1 s late the first time),
             # so the first narration isn't delayed or clipped.
-            self.player.play(np.zeros(int(0.1 * 16000), np.float32), 16000)
+            self.player.play(np.zeros(int(0.1 * RATE), np.float32), RATE)
         if self.capture is None:
             self.capture = MicCapture(s.input_device).open()
             self._owned.append(self.capture)

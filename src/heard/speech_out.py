@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import HeardError
+from .errors import BadAudio, HeardError
 from .wavio import read_wav_native
 
 LEAD_SILENCE_S = 0.2  # sleeping sinks (Bluetooth, HDMI, USB) clip the first syllable
@@ -142,10 +142,15 @@ class _EngineWorker(threading.Thread):
         folder = _private_dir()
         try:
             out = folder / "speech.wav"
-            self._run(engine, text, out)
-            if not out.exists():
-                raise RuntimeError("pyttsx3 wrote no audio")
-            return read_wav_native(out)
+            # pyttsx3 now and then writes an empty WAV (about 1 in 12 here);
+            # one retry on the same engine is ~20 ms, the espeak-ng fallback ~180 ms.
+            for attempt in (1, 2):
+                self._run(engine, text, out)
+                try:
+                    return read_wav_native(out)
+                except BadAudio:
+                    if attempt == 2:
+                        raise RuntimeError("pyttsx3 wrote no audio") from None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
