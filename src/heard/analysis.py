@@ -19,6 +19,7 @@ from .prosody import Prosody, measure as measure_prosody
 from .scenarios import Scenario
 from .tone import rate_findings, tone_findings
 from .transcript import Transcript
+from .settings import FRAME_SAMPLES
 from .vad import FRAME_S, speech_mask
 from .wordchoice import analyse_word_choice
 
@@ -96,7 +97,7 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
         found += wc.findings
         a = int(pace.speech_start / FRAME_S)
         b = int(np.ceil(pace.speech_end / FRAME_S))
-        seg = samples[a * int(FRAME_S * 16000): b * int(FRAME_S * 16000)]
+        seg = samples[a * FRAME_SAMPLES: b * FRAME_SAMPLES]
         prosody = measure_prosody(seg, mask[a:b])
         pace.syllables_per_s = prosody.syllables_per_s
         tf, tone = tone_findings(prosody, baseline, (pace.speech_start, pace.speech_end))

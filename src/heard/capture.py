@@ -20,6 +20,7 @@ from . import devices
 from .errors import DeviceError
 from .resample import StreamResampler
 from .settings import RATE
+from .wavio import to_int16
 
 
 class MicrophoneLost(DeviceError):
@@ -163,8 +164,7 @@ class MicCapture:
     def _convert(self, data: bytes, start: float) -> Chunk | None:
         x = np.frombuffer(data, dtype="<i2")
         if self._resampler is not None:
-            y = self._resampler.process(x.astype(np.float32) / 32768.0)
-            x = np.clip(np.round(y * 32768.0), -32768, 32767).astype(np.int16)
+            x = to_int16(self._resampler.process(x.astype(np.float32) / 32768.0))
         else:
             x = x.astype(np.int16)
         end = start + len(x) / self.rate

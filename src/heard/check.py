@@ -18,6 +18,8 @@ import numpy as np
 
 from .errors import HeardError
 from .paths import prompts_dir
+from .settings import RATE
+from .wavio import to_int16
 
 ITEMS = ("model", "microphone", "speaker", "speech")
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
@@ -93,7 +95,7 @@ class Level:
     seconds: float
 
 
-def measure_level(samples: np.ndarray, rate: int = 16000) -> Level:
+def measure_level(samples: np.ndarray, rate: int = RATE) -> Level:
     x = np.asarray(samples, dtype=np.int16).astype(np.float64)
     if len(x) == 0:
         return Level(-200.0, -200.0, 0.0, 0.0)
@@ -127,7 +129,7 @@ def judge_level(level: Level, s: CheckSettings) -> CheckResult:
     return CheckResult("microphone", PASS, said, values=values)
 
 
-def tone(s: CheckSettings, rate: int = 16000) -> np.ndarray:
+def tone(s: CheckSettings, rate: int = RATE) -> np.ndarray:
     """A short beep with soft edges (no clicks), float32 in [-1, 1]."""
     t = np.arange(int(s.tone_seconds * rate)) / rate
     x = np.sin(2 * np.pi * s.tone_hz * t) * 10 ** (s.tone_dbfs / 20)
@@ -178,7 +180,7 @@ def record_level(s: CheckSettings) -> Level:
     from .capture import MicCapture
 
     got: list[np.ndarray] = []
-    n_want = int(s.mic_seconds * 16000)
+    n_want = int(s.mic_seconds * RATE)
     with MicCapture(s.input_device) as mic:
         deadline = time.monotonic() + s.mic_seconds + 5.0
         while sum(len(x) for x in got) < n_want and time.monotonic() < deadline:
@@ -200,7 +202,7 @@ def check_speaker(s: CheckSettings) -> CheckResult:
     def run() -> CheckResult:
         player = Player(s.output_device)
         name = player._resolve().name
-        player.play(tone(s), 16000)
+        player.play(tone(s), RATE)
         return CheckResult("speaker", PASS, f"played a {s.tone_seconds:g} s beep on {name!r} "
                            "(you should have heard it)", values={"device": name})
 
@@ -215,8 +217,7 @@ def check_speech(s: CheckSettings, play: bool) -> CheckResult:
     def run() -> CheckResult:
         synth = Synthesiser()
         samples, rate = synth.synthesise(s.speech_text)
-        level = measure_level(np.clip(np.round(samples * 32767), -32768, 32767).astype(np.int16),
-                              rate)
+        level = measure_level(to_int16(samples), rate)
         values = {"backend": synth.last_backend, "seconds": level.seconds,
                   "rms_dbfs": level.rms_dbfs}
         if level.seconds < 0.5 or level.rms_dbfs < -50:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .settings import FRAME_SAMPLES, RATE
+from .wavio import to_int16
 
 HOP_S = 0.010  # pitch and intensity frames every 10 ms
 PAUSE_S = 0.3  # a silent gap this long is a pause, not part of articulation
@@ -61,10 +62,6 @@ def as_float(samples) -> np.ndarray:
     if x.dtype.kind in "iu":
         return x.astype(np.float64) / 32768.0
     return x.astype(np.float64)
-
-
-def _as_int16(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def _frames(x: np.ndarray, length: int, hop: int) -> np.ndarray:
@@ -302,7 +299,7 @@ def measure(samples, speech_mask=None) -> Prosody:
     if speech_mask is None:
         from .vad import speech_mask as vad_mask
 
-        speech_mask = vad_mask(_as_int16(x))
+        speech_mask = vad_mask(to_int16(x))
     n_frames = len(x) // FRAME_SAMPLES
     mask = np.zeros(n_frames, dtype=bool)
     given = np.asarray(speech_mask, dtype=bool)[:n_frames]

@@ -18,8 +18,7 @@ import numpy as np
 
 from .errors import BadAudio
 from .resample import StreamResampler
-
-RATE = 16000  # the pipeline's sample rate
+from .settings import RATE  # the pipeline's sample rate
 MIN_RATE, MAX_RATE = 8000, 48000
 
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
@@ -137,6 +136,7 @@ def _decode(raw: bytes, info: WavInfo) -> np.ndarray:
 
 
 def to_int16(x: np.ndarray) -> np.ndarray:
+    """Float audio in [-1, 1] as int16, clipped (the one conversion the package uses)."""
     return (np.clip(x, -1.0, 1.0 - 1 / 32768) * 32768.0).round().astype(np.int16)
 
 
