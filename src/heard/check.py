@@ -9,7 +9,6 @@ glance everything that needs fixing, so no error escapes as a traceback.
 from __future__ import annotations
 
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import HeardError
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 from .settings import RATE
 from .wavio import to_int16
 
@@ -45,10 +44,7 @@ class CheckSettings:
 def load_settings(path: Path | None = None, **overrides) -> CheckSettings:
     """Thresholds from the ``[check]`` table of prompts/kiosk.toml, then ``overrides``."""
     path = path or prompts_dir() / "kiosk.toml"
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("check", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise HeardError(f"settings file {path}: cannot be read ({exc})") from None
+    table = read_toml(path, "settings file").get("check", {})
     known = {f for f in CheckSettings.__dataclass_fields__ if f not in ("model", "input_device",
                                                                       "output_device", "only")}
     unknown = sorted(set(table) - known)

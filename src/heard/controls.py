@@ -10,13 +10,12 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-import tomllib
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
 from .errors import HeardError
 from .listener import Source, TurnListener
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 from .settings import EndpointSettings
 from .transcript import Transcript
 
@@ -65,10 +64,7 @@ def load_command_words(lang: str) -> CommandWords:
         known = sorted(p.stem for p in path.parent.glob("*.toml")) if path.parent.is_dir() else []
         raise HeardError(f"no voice command words for language {lang!r} "
                          f"(have: {', '.join(known) or 'none'}); add prompts/commands/{lang}.toml")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise HeardError(f"command words file {path.name} cannot be read ({exc})") from None
+    data = read_toml(path, "command words file")
     steps = data.get("steps")
     if not isinstance(steps, dict):
         raise HeardError(f"command words file {path.name}: missing the [steps] table")

@@ -12,14 +12,13 @@ import itertools
 import math
 import re
 import string
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import HeardError
 from .findings import CATALOGUE, CONCERN, STRENGTH, Finding
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 from .scenarios import Scenario
 
 
@@ -100,14 +99,7 @@ def load_wording(path: Path | None = None) -> Wording:
 
 @lru_cache(maxsize=4)
 def _load(path_str: str, _stamp: int) -> Wording:
-    path = Path(path_str)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _bad(f"cannot be read ({exc.__class__.__name__})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _bad(f"is not valid TOML ({exc})") from None
-    return _parse(data)
+    return _parse(read_toml(Path(path_str), "feedback wording"))
 
 
 def _bad(msg: str) -> HeardError:

@@ -19,7 +19,6 @@ import os
 import sqlite3
 import sys
 import threading
-import tomllib
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,7 @@ from typing import Iterator
 
 from .errors import HeardError
 from .findings import CATALOGUE
-from .paths import ensure_private_dir, prompts_dir, user_data_dir
+from .paths import ensure_private_dir, prompts_dir, read_toml, user_data_dir
 
 DB_NAME = "history.sqlite3"
 AUDIO_DIR_NAME = "audio"
@@ -433,10 +432,7 @@ class Wording:
 def load_wording(path: Path | None = None) -> Wording:
     """Read and check the wording file; a mistake in it is one clear line."""
     path = path or prompts_dir() / "history.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise HeardError(f"wording file {path}: cannot be read ({exc})") from None
+    data = read_toml(path, "wording file")
     sentences, phrases = data.get("sentences", {}), data.get("phrases", {})
     for key in _SENTENCE_KEYS:
         if not isinstance(sentences.get(key), str):

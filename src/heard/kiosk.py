@@ -15,7 +15,6 @@ import signal
 import sys
 import threading
 import time
-import tomllib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from .controls import COMMAND_ENDPOINT, CommandWords, KeyInput, load_command_wor
 from .errors import DeviceError, HeardError
 from .listener import TurnListener
 from .playback import pick_output
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 from .recording import RecordingSettings, TakeRecorder
 from .scenarios import all_scenarios
 from .session import PracticeSession, SessionSettings
@@ -126,8 +125,8 @@ class KioskWording:
 
 def load_wording(path: Path | None = None) -> KioskWording:
     path = path or prompts_dir() / "kiosk.toml"
+    data = read_toml(path, "kiosk wording file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
         w, start = data["welcome"], data["start"]
         wording = KioskWording(str(w["text"]), str(w["text_history"]),
                                {"anonymous": str(w["history_anonymous"]),
@@ -136,8 +135,6 @@ def load_wording(path: Path | None = None) -> KioskWording:
                                {k: [str(p) for p in v] for k, v in start.items()})
         wording.welcome_text("x", "off")
         wording.welcome_text("x", "full")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise HeardError(f"kiosk wording file {path}: cannot be read ({exc})") from None
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise HeardError(f"kiosk wording file {path.name}: missing or bad entry ({exc}); "
                          "it needs [start] and [welcome] text, text_history, history_anonymous, "

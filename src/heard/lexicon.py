@@ -8,13 +8,12 @@ and normalised with the same rules as the parent's words before matching.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import HeardError
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 
 FILES = ("grammar", "emotions", "concerns", "strengths", "settings")
 
@@ -76,16 +75,6 @@ class Lexicon:
         return self.phrases[name].find(tokens)
 
 
-def _read(directory: Path, name: str) -> dict:
-    path = directory / f"{name}.toml"
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        raise HeardError(f"lexicon file {path} is missing; reinstall heard or set HEARD_PROMPTS") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise HeardError(f"lexicon file {path.name} is not valid TOML ({exc})") from None
-
-
 def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
     """Turn one readable phrase into a regex over normalised tokens."""
     parts = []
@@ -118,7 +107,7 @@ def _load(directory: str) -> Lexicon:
     from .textnorm import normalise_phrase
 
     d = Path(directory) / "lexicon"
-    raw = {n: _read(d, n) for n in FILES}
+    raw = {n: read_toml(d / f"{n}.toml", "lexicon file") for n in FILES}
     g = raw["grammar"]
     words = {k: list(v) for k, v in g.get("words", {}).items()}
     emo = raw["emotions"]

@@ -6,14 +6,13 @@ thresholds live in ``prompts/pacing.toml`` so they can be tuned without code.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
 from .findings import Finding
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 from .scenarios import Scenario
 from .transcript import Transcript
 from .vad import FRAME_S
@@ -35,7 +34,7 @@ class PacingThresholds:
 @lru_cache(maxsize=1)
 def load_thresholds() -> PacingThresholds:
     path = prompts_dir() / "pacing.toml"
-    data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data = read_toml(path, "pacing thresholds") if path.is_file() else {}
     known = PacingThresholds.__dataclass_fields__
     vals = {k: v for k, v in data.items() if k in known}
     if "fillers" in vals:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+
+from .errors import HeardError
 
 _PKG = Path(__file__).resolve().parent
 
@@ -22,6 +25,26 @@ def prompts_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return _PKG.parent.parent / "prompts"
+
+
+def read_toml(path: Path, what: str) -> dict:
+    """A TOML file a facilitator may have edited; any problem is one line naming it.
+
+    ``what`` says what the file is for ("lexicon file", "kiosk wording") so
+    the message tells the user which of the many prompts files to fix.
+    """
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HeardError(f"{what} {path} is missing; restore it (reinstall heard) or set "
+                         "HEARD_PROMPTS to a folder that has it") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise HeardError(f"{what} {path}: cannot be read ({why})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise HeardError(f"{what} {path.name} is not valid TOML ({exc}); fix or restore it"
+                         ) from None
 
 
 def source_root() -> Path | None:

@@ -6,13 +6,12 @@ and reports the file and field that is wrong in one line.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import HeardError, UnknownScenario
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 
 INTENSITIES = ("mild", "strong")
 
@@ -53,12 +52,7 @@ def _bad(path: Path, msg: str) -> HeardError:
 
 
 def load_scenario_file(path: Path) -> Scenario:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _bad(path, f"cannot be read ({exc.__class__.__name__})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _bad(path, f"is not valid TOML ({exc})") from None
+    data = read_toml(path, "scenario file")
 
     def need(key: str, typ: type | tuple[type, ...]):
         if key not in data:

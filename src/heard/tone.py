@@ -8,14 +8,13 @@ Thresholds live in ``prompts/tone.toml`` with the reasons for them.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import HeardError
 from .findings import Finding
-from .paths import prompts_dir
+from .paths import prompts_dir, read_toml
 from .profile import Baseline
 from .prosody import Prosody
 
@@ -46,12 +45,7 @@ class ToneSettings:
 def load_settings(path: str | Path | None = None) -> ToneSettings:
     """Thresholds from ``tone.toml`` (its sections are only for reading)."""
     path = Path(path) if path is not None else prompts_dir() / "tone.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HeardError(f"{path} is missing; restore prompts/tone.toml") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise HeardError(f"{path.name} is not valid TOML ({exc}); fix or restore it") from None
+    data = read_toml(path, "tone thresholds")
     flat = {k: v for section in data.values() if isinstance(section, dict) for k, v in section.items()}
     known = ToneSettings.__dataclass_fields__
     unknown = sorted(set(flat) - set(known))

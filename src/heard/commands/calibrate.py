@@ -6,11 +6,10 @@ between people far more than one person's calm and tense voices do.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from ..errors import HeardError
-from ..paths import prompts_dir
+from ..paths import prompts_dir, read_toml
 
 
 def register(sub) -> None:
@@ -23,8 +22,11 @@ def register(sub) -> None:
 
 
 def passage() -> str:
-    data = tomllib.loads((prompts_dir() / "calibration.toml").read_text(encoding="utf-8"))
-    return " ".join(data["passage"].split())
+    path = prompts_dir() / "calibration.toml"
+    text = read_toml(path, "calibration text").get("passage")
+    if not isinstance(text, str) or not text.strip():
+        raise HeardError(f"calibration text {path.name}: needs a `passage` to read aloud")
+    return " ".join(text.split())
 
 
 def run(args) -> int:
