@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from heard import devices
-from heard.devices import Device, find_device, list_devices, match_device, require_input_device
+from heard.devices import Device, list_devices, match_device, pick_device
 from heard.errors import DeviceError
 
 HEARD = [sys.executable, "-m", "heard"]
@@ -47,23 +47,23 @@ def test_find_device_by_name_piece_on_the_real_list():
         pytest.skip(f"{NO_DEVICES}; name matching is covered by the listed-set tests below")
     d = inputs[0]
     piece = d.name[: max(3, len(d.name) // 2)].swapcase()
-    found = find_device(piece, "input")
-    assert found is not None
-    assert piece.casefold() in REAL[[x.index for x in REAL].index(found)].name.casefold()
-    assert find_device("no device is called this 7f3a", "input") is None
+    found = match_device(list_devices(), piece, "input")
+    assert found is not None and found.has("input")
+    assert piece.casefold() in found.name.casefold()
+    assert match_device(REAL, "no device is called this 7f3a", "input") is None
 
 
 def test_no_microphone_error_on_the_real_list():
     real = list_devices(refresh=True)  # a sound server may have come or gone since import
     if any(d.inputs > 0 for d in real):
-        index = require_input_device()
-        assert any(d.index == index and d.inputs > 0 for d in real)
+        d = pick_device(real, None, "input")
+        assert d in real and d.inputs > 0
     else:
         with pytest.raises(DeviceError) as exc:
-            require_input_device()
+            pick_device(real, None, "input")
         assert str(exc.value) == devices.NO_MICROPHONE
         with pytest.raises(DeviceError):
-            require_input_device("usb")
+            pick_device(real, "usb", "input")
 
 
 # A device table as PortAudio reports it on a Raspberry Pi with a USB
@@ -97,6 +97,45 @@ def test_exact_name_beats_a_longer_one():
 def test_default_device_wins_among_equal_matches():
     assert match_device(PI, "default").index == 5  # exact beats "sysdefault"
     assert match_device(PI, "ult", "output").index == 5  # both contain it; 5 is the default
+
+
+def test_pick_by_name_else_default_else_first():
+    assert pick_device(PI, "usb", "input").index == 1
+    assert pick_device(PI, None, "input").index == 5  # the system default
+    assert pick_device(PI, None, "output").index == 5
+    no_defaults = [d for d in PI if d.index < 5]
+    assert pick_device(no_defaults, None, "output").index == 0  # the first listed
+
+
+@pytest.mark.parametrize("kind,noun,escape", [("input", "microphone", "heard devices"),
+                                              ("output", "speaker", "--no-speak")])
+def test_an_unknown_name_lists_what_is_there_in_one_line(kind, noun, escape):
+    with pytest.raises(DeviceError) as exc:
+        pick_device(PI, "bluetooth", kind)
+    msg = str(exc.value)
+    assert "\n" not in msg and msg.startswith(f"no {noun} with 'bluetooth' in its name")
+    assert "'pulse'" in msg and escape in msg
+    if kind == "input":
+        assert "Headphones" not in msg  # an output-only device is no answer for a microphone
+
+
+def test_none_of_that_kind_is_the_plain_message():
+    only_outputs = [PI[0]]
+    with pytest.raises(DeviceError) as exc:
+        pick_device(only_outputs, None, "input")
+    assert str(exc.value) == devices.NO_MICROPHONE
+    with pytest.raises(DeviceError) as exc:
+        pick_device([PI[1]], None, "output")
+    assert str(exc.value) == devices.NO_SPEAKER
+    with pytest.raises(DeviceError) as exc:  # a name given: it is named back
+        pick_device([PI[1]], "usb", "output")
+    assert "'usb'" in str(exc.value) and "outputs here: none" in str(exc.value)
+
+
+def test_rates_prefer_ours_then_the_devices_unless_forced():
+    assert devices.rates_to_try(16000, 48000.0, None) == [16000, 48000]
+    assert devices.rates_to_try(16000, 16000.0, None) == [16000]
+    assert devices.rates_to_try(16000, 48000.0, 44100) == [44100]
 
 
 def test_unknown_name_and_bad_kind():

@@ -14,7 +14,7 @@ import pytest
 
 from heard import devices
 from heard.errors import DeviceError, HeardError
-from heard.playback import Player, formats_to_try, pick_output
+from heard.playback import Player, formats_to_try
 from heard.prosody import pitch_track
 from heard.resample import resample
 from heard.speech_out import ADULT, CHILD, LEAD_SILENCE_S, Synthesiser
@@ -176,7 +176,8 @@ def test_no_sound_card_gives_one_line_device_error():
     if any(d.has("output") for d in devices.list_devices()):
         pytest.skip("this machine has a speaker; the no-speaker path cannot be shown here")
     p = Player()
-    assert not p.available()
+    with pytest.raises(DeviceError):
+        p.speaker()
     with pytest.raises(DeviceError) as err:
         p.play(np.zeros(2205, dtype=np.float32), 22050)
     assert "\n" not in str(err.value) and "--no-speak" in str(err.value)
@@ -184,7 +185,6 @@ def test_no_sound_card_gives_one_line_device_error():
 
 def test_unknown_speaker_name_says_so():
     p = Player("no-such-speaker-xyz")
-    assert not p.available()
     with pytest.raises(DeviceError) as err:
         p.play(np.zeros(2205, dtype=np.float32), 22050)
     msg = str(err.value)
@@ -198,11 +198,11 @@ def _dev(index, name, outputs, default=False, inputs=0):
 def test_speaker_choice_by_name_then_default():
     found = [_dev(0, "USB Mic", 0, inputs=1), _dev(1, "HDMI 0", 2),
              _dev(2, "USB Audio Speaker", 2), _dev(3, "pulse", 32, default=True)]
-    assert pick_output(found, "usb").name == "USB Audio Speaker"  # the mic has no output
-    assert pick_output(found, None).name == "pulse"
-    assert pick_output(found[:3], None).name == "HDMI 0"
+    assert devices.pick_device(found, "usb", "output").name == "USB Audio Speaker"  # the mic has no output
+    assert devices.pick_device(found, None, "output").name == "pulse"
+    assert devices.pick_device(found[:3], None, "output").name == "HDMI 0"
     with pytest.raises(DeviceError):
-        pick_output(found[:1], None)
+        devices.pick_device(found[:1], None, "output")
 
 
 def test_formats_prefer_no_resampling_then_device_rate():

@@ -66,10 +66,9 @@ class MicCapture:
         # Refresh: PortAudio lists devices once, so a mic plugged in (or a sound
         # server started) after start-up would otherwise stay invisible.
         sd = devices.sounddevice(refresh=True)
-        index = devices.require_input_device(self.device)
-        info = sd.query_devices(index)
-        self.device_name = info["name"]
-        self.device_rate = self._pick_rate(sd, index, float(info["default_samplerate"]))
+        dev = devices.pick_device(devices.list_devices(), self.device, "input")
+        index, self.device_name = dev.index, dev.name
+        self.device_rate = self._pick_rate(sd, index, dev.default_rate)
         if self.device_rate != self.rate:
             self._resampler = StreamResampler(self.device_rate, self.rate)
         block = max(1, int(self.device_rate * self.block_ms / 1000))
@@ -86,7 +85,7 @@ class MicCapture:
         return self
 
     def _pick_rate(self, sd, index: int, default_rate: float) -> int:
-        for r in (self.force_rate,) if self.force_rate else (self.rate, int(default_rate)):
+        for r in devices.rates_to_try(self.rate, default_rate, self.force_rate):
             try:
                 sd.check_input_settings(device=index, samplerate=r, channels=1, dtype="int16")
                 return r

@@ -197,7 +197,7 @@ def check_speaker(s: CheckSettings) -> CheckResult:
 
     def run() -> CheckResult:
         player = Player(s.output_device)
-        name = player._resolve().name
+        name = player.speaker().name
         player.play(tone(s), RATE)
         return CheckResult("speaker", PASS, f"played a {s.tone_seconds:g} s beep on {name!r} "
                            "(you should have heard it)", values={"device": name})

@@ -13,6 +13,13 @@ from .errors import DeviceError
 
 NO_MICROPHONE = ("no microphone found; plug one in, check `heard devices`, or analyse "
                  "a recording with `heard analyse --scenario ID take.wav`")
+NO_SPEAKER = ("no speaker found; plug one in, check `heard devices`, or use --no-speak to "
+              "print feedback instead")
+# kind -> (what a user calls it, the error when there is none, what else they can do)
+_KINDS = {
+    "input": ("microphone", NO_MICROPHONE, "; or analyse a recording with `heard analyse`"),
+    "output": ("speaker", NO_SPEAKER, "; or use --no-speak to print feedback instead"),
+}
 
 
 @dataclass(frozen=True)
@@ -92,25 +99,26 @@ def match_device(devices: list[Device], substring: str, kind: str = "input") -> 
     return hits[0]
 
 
-def find_device(substring: str, kind: str = "input") -> int | None:
-    """PortAudio index of the ``kind`` device whose name contains ``substring``, or None."""
-    d = match_device(list_devices(), substring, kind)
-    return None if d is None else d.index
+def pick_device(devices: list[Device], substring: str | None, kind: str) -> Device:
+    """The microphone (``input``) or speaker (``output``) to use: by name substring,
+    else the system default, else the first; or a ``DeviceError`` saying what to do."""
+    noun, none_found, otherwise = _KINDS[kind]
+    usable = [d for d in devices if d.has(kind)]
+    if not substring:
+        if not usable:
+            raise DeviceError(none_found)
+        is_default = (lambda d: d.default_input) if kind == "input" else (lambda d: d.default_output)
+        return next((d for d in usable if is_default(d)), usable[0])
+    d = match_device(devices, substring, kind)
+    if d is None:
+        names = ", ".join(repr(x.name) for x in usable) or "none"
+        raise DeviceError(f"no {noun} with {substring!r} in its name; {kind}s here: {names} "
+                          f"(see `heard devices`){otherwise}")
+    return d
 
 
-def require_input_device(substring: str | None = None) -> int:
-    """Index of the microphone to record from, or a ``DeviceError`` saying what to do."""
-    devices = list_devices()
-    if substring:
-        d = match_device(devices, substring, "input")
-        if d is None:
-            names = ", ".join(repr(x.name) for x in devices if x.has("input"))
-            if not names:
-                raise DeviceError(NO_MICROPHONE)
-            raise DeviceError(f"no microphone with {substring!r} in its name; "
-                              f"inputs here: {names} (see `heard devices`)")
-        return d.index
-    inputs = [d for d in devices if d.has("input")]
-    if not inputs:
-        raise DeviceError(NO_MICROPHONE)
-    return next((d for d in inputs if d.default_input), inputs[0]).index
+def rates_to_try(rate: int, device_rate: float, forced: int | None) -> list[int]:
+    """Sample rates to open a device at: ``forced`` alone (a device that misreports),
+    else our own rate (no resampling), then the device's own."""
+    rates = [forced] if forced else [rate, int(device_rate)]
+    return list(dict.fromkeys(r for r in rates if r and r > 0))

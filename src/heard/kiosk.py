@@ -25,7 +25,6 @@ from .capture import MicCapture, MicrophoneLost
 from .controls import COMMAND_ENDPOINT, CommandWords, KeyInput, load_command_words
 from .errors import DeviceError, HeardError
 from .listener import TurnListener
-from .playback import pick_output
 from .paths import prompts_dir, read_toml
 from .recording import RecordingSettings, TakeRecorder
 from .scenarios import all_scenarios
@@ -347,7 +346,7 @@ class Kiosk:
                     devices.list_devices(refresh=True)  # PortAudio keeps a stale device list
                 # The speaker goes with the microphone (same sound server): a
                 # DeviceError here names what is missing.
-                pick_output(devices.list_devices(), self.s.output_device)
+                devices.pick_device(devices.list_devices(), self.s.output_device, "output")
                 mic = MicCapture(self.s.input_device).open()
             except DeviceError as exc:
                 self._audio_failed(exc)

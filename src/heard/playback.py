@@ -27,32 +27,11 @@ _SETTLE_S = 0.1  # the stream runs on this long past the end so the last samples
 _START_GRACE_S = 3.0  # a sink waking up may start this late; past it the speaker is stuck
 _MAX_DAC_AHEAD_S = 5.0  # a DAC time further ahead than this is a broken clock
 
-NO_SPEAKER = "no speaker found{detail}; use --no-speak to print feedback instead"
-
-
-def pick_output(found: list[devices.Device], name: str | None) -> devices.Device:
-    """The speaker to use: by name substring, else the system default, else the first."""
-    outputs = [d for d in found if d.has("output")]
-    if name:
-        d = devices.match_device(found, name, "output")
-        if d is None:
-            names = ", ".join(repr(o.name) for o in outputs) or "none"
-            raise DeviceError(NO_SPEAKER.format(detail=f" with {name!r} in its name "
-                                                f"(outputs here: {names}; see `heard devices`)"))
-        return d
-    if not outputs:
-        raise DeviceError(NO_SPEAKER.format(detail=" (no audio output device is visible)"))
-    return next((d for d in outputs if d.default_output), outputs[0])
-
-
 def formats_to_try(rate: int, device_rate: float, forced: int | None) -> list[tuple[int, int]]:
-    """(sample rate, channels) in order of preference.
-
-    Our own rate first (no resampling), then the device's own rate; mono,
-    then stereo for hardware devices that only open in pairs.
-    """
-    rates = [forced] if forced else [rate, int(device_rate)]
-    rates = list(dict.fromkeys(r for r in rates if r and r > 0))
+    """(sample rate, channels) in order of preference: the rates of
+    ``devices.rates_to_try`` in mono, then in stereo for hardware devices that
+    only open in pairs."""
+    rates = devices.rates_to_try(rate, device_rate, forced)
     return [(r, ch) for ch in (1, 2) for r in rates]
 
 
@@ -113,17 +92,12 @@ class Player:
         self.rate = rate  # force this output rate (e.g. a device that misreports)
         self.audible_dbfs = audible_dbfs
 
-    def _resolve(self) -> devices.Device:
-        # Looked up per call: indices change when devices come and go.
-        return pick_output(devices.list_devices(), self.device)
+    def speaker(self) -> devices.Device:
+        """The speaker ``play`` would use, or a one-line ``DeviceError`` naming what is there.
 
-    def available(self) -> bool:
-        """Whether there is a speaker to play on (so callers can choose --no-speak output)."""
-        try:
-            self._resolve()
-        except DeviceError:
-            return False
-        return True
+        Looked up per call: indices change when devices come and go.
+        """
+        return devices.pick_device(devices.list_devices(), self.device, "output")
 
     def play(self, samples: np.ndarray, rate: int) -> float:
         """Play and block; return the ``time.monotonic()`` at which the sound ended.
@@ -134,7 +108,7 @@ class Player:
         while the sink wakes up, and closing a stream can block past the sound.
         """
         sd = devices.sounddevice()
-        dev = self._resolve()
+        dev = self.speaker()
         out_rate, channels = self._choose_format(sd, dev, int(rate))
         x = np.asarray(samples, dtype=np.float32).ravel()
         if out_rate != rate:

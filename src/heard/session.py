@@ -20,7 +20,6 @@ import numpy as np
 from .capture import MicCapture, MicrophoneLost
 from .controls import (COMMAND_ENDPOINT, KEY_HELP, KeyInput, PushToTalk, StepWaiter,
                        load_command_words)
-from .errors import DeviceError
 from .listener import Turn, TurnListener
 from .scenarios import Scenario, all_scenarios, get_scenario
 from .settings import RATE, EndpointSettings, VadSettings
@@ -105,9 +104,7 @@ class PracticeSession:
             from .speech_out import Synthesiser
 
             self.player = self.player or Player(s.output_device)
-            if not self.player.available():
-                raise DeviceError("no speaker found; use --output-device NAME (see `heard "
-                                  "devices`) or --no-speak to print instead of speaking")
+            self.player.speaker()  # no speaker: one line saying what is there, before the model
             if self.synth is None:
                 self.synth = Synthesiser()
                 self._owned.append(self.synth)

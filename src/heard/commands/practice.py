@@ -36,9 +36,9 @@ def run(args) -> int:
         model=args.model, lang=args.lang, once=args.once,
         voice_commands=not args.no_voice_commands, push_to_talk=args.push_to_talk)
     # Fail in one line (pointing to `heard analyse`) before the slow model load.
-    from ..devices import require_input_device
+    from ..devices import list_devices, pick_device
 
-    require_input_device(args.input_device)
+    pick_device(list_devices(), args.input_device, "input")
     from ..errors import HeardError
     from ..recording import RecordingSettings, TakeRecorder
 
