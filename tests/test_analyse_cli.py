@@ -4,36 +4,17 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from audio_helpers import concat, espeak, save, silence
+from cli_helpers import assert_one_line_error, run_heard
 from test_wavio import BAD
-
-HEARD = [sys.executable, "-m", "heard"]
-
-
-def heard(*args, env_extra=None, timeout=120):
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    return subprocess.run([*HEARD, *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
-
-
-def assert_one_line_error(r, prefix="heard: "):
-    assert r.returncode == 2, r.stderr
-    assert "Traceback" not in r.stderr
-    lines = [l for l in r.stderr.splitlines() if l.strip()]
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith(prefix)
-
 
 # --- typed text -------------------------------------------------------------
 
 def test_text_json_follows_the_contract():
-    r = heard("analyse", "--scenario", "cookie", "--text", "You really want a cookie.", "--json")
+    r = run_heard("analyse", "--scenario", "cookie", "--text", "You really want a cookie.", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["scenario"] == "cookie"
@@ -53,7 +34,7 @@ def test_text_json_follows_the_contract():
 
 
 def test_text_for_a_person_is_readable():
-    r = heard("analyse", "--scenario", "cookie", "--text", "Stop crying, you're fine.")
+    r = run_heard("analyse", "--scenario", "cookie", "--text", "Stop crying, you're fine.")
     assert r.returncode == 0, r.stderr
     assert "Stop crying" in r.stdout
     assert "{" not in r.stdout  # not JSON, no unfilled templates
@@ -62,7 +43,7 @@ def test_text_for_a_person_is_readable():
 # --- bad input: one line, exit 2 --------------------------------------------
 
 def test_unknown_scenario():
-    r = heard("analyse", "--scenario", "dragons", "--text", "hello")
+    r = run_heard("analyse", "--scenario", "dragons", "--text", "hello")
     assert_one_line_error(r)
     assert "dragons" in r.stderr and "cookie" in r.stderr
 
@@ -70,7 +51,7 @@ def test_unknown_scenario():
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
 def test_bad_cue_end_is_one_line(tmp_path, value):
     p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
-    r = heard("analyse", "--scenario", "cookie", "--cue-end", value, p)
+    r = run_heard("analyse", "--scenario", "cookie", "--cue-end", value, p)
     assert_one_line_error(r, prefix="heard analyse: ")
     assert "--cue-end" in r.stderr and value in r.stderr
 
@@ -78,14 +59,14 @@ def test_bad_cue_end_is_one_line(tmp_path, value):
 def test_cue_end_past_the_end_is_caught_before_the_model_loads(tmp_path):
     p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
     # No model anywhere: the cue-end mistake is what the user hears about.
-    r = heard("analyse", "--scenario", "cookie", "--cue-end", "30", p,
+    r = run_heard("analyse", "--scenario", "cookie", "--cue-end", "30", p,
               "--model", tmp_path / "no-model")
     assert_one_line_error(r)
     assert "past the end of take.wav" in r.stderr
 
 
 def test_usage_mistakes_are_one_line():
-    r = heard("analyse", "--text", "hello")  # --scenario missing
+    r = run_heard("analyse", "--text", "hello")  # --scenario missing
     assert_one_line_error(r, prefix="heard analyse: ")
     assert "--scenario" in r.stderr and "--help" in r.stderr
 
@@ -94,14 +75,14 @@ def test_usage_mistakes_are_one_line():
 def test_bad_wavs(tmp_path, name):
     p = tmp_path / "take.wav"
     BAD[name](p)
-    r = heard("analyse", "--scenario", "cookie", p)
+    r = run_heard("analyse", "--scenario", "cookie", p)
     assert_one_line_error(r)
     assert "take.wav" in r.stderr
 
 
 def test_missing_model(tmp_path):
     p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
-    r = heard("analyse", "--scenario", "cookie", p, "--model", tmp_path / "no-model")
+    r = run_heard("analyse", "--scenario", "cookie", p, "--model", tmp_path / "no-model")
     assert_one_line_error(r)
     assert "model" in r.stderr
 
@@ -112,7 +93,7 @@ def test_model_with_a_file_missing(tmp_path, ko_model_dir):
     shutil.copytree(ko_model_dir, broken, copy_function=os.symlink)
     (broken / "conf" / "model.conf").unlink()
     p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
-    r = heard("analyse", "--scenario", "cookie", p, "--model", broken)
+    r = run_heard("analyse", "--scenario", "cookie", p, "--model", broken)
     assert_one_line_error(r)
     assert "model.conf" in r.stderr
 
@@ -124,7 +105,7 @@ def test_known_wait_and_speech_time(tmp_path, ko_model_dir):
     reply = espeak("you tripped on the rug and fell. I saw.")
     take = concat(silence(2.4), reply, silence(1.5))
     p = save(tmp_path / "take.wav", take)
-    r = heard("analyse", "--scenario", "tripped-rug", p, "--model", ko_model_dir, "--json")
+    r = run_heard("analyse", "--scenario", "tripped-rug", p, "--model", ko_model_dir, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["pacing"]["wait_s"] == pytest.approx(2.4, abs=0.1)
@@ -147,7 +128,7 @@ def test_cue_end_moves_time_zero(tmp_path, ko_model_dir):
     cue_end = lead + len(cue) / 16000
     take = concat(silence(lead), cue, silence(0.4), reply, silence(1.2))
     p = save(tmp_path / "take.wav", take)
-    r = heard("analyse", "--scenario", "cookie", p, "--cue-end", f"{cue_end:.3f}",
+    r = run_heard("analyse", "--scenario", "cookie", p, "--cue-end", f"{cue_end:.3f}",
               "--model", ko_model_dir, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
@@ -158,7 +139,7 @@ def test_cue_end_moves_time_zero(tmp_path, ko_model_dir):
 @pytest.mark.slow
 def test_silence_only_take(tmp_path, ko_model_dir):
     p = save(tmp_path / "take.wav", silence(4.0))
-    r = heard("analyse", "--scenario", "tripped-rug", p, "--model", ko_model_dir, "--json")
+    r = run_heard("analyse", "--scenario", "tripped-rug", p, "--model", ko_model_dir, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["pacing"]["wait_s"] is None
@@ -172,7 +153,7 @@ def test_spoken_feedback_is_real_speech(tmp_path):
     from heard.wavio import probe, read_wav
 
     out = tmp_path / "feedback.wav"
-    r = heard("analyse", "--scenario", "cookie", "--text", "I know you're sad, but stop crying.",
+    r = run_heard("analyse", "--scenario", "cookie", "--text", "I know you're sad, but stop crying.",
               "--json", "--save-speech", out)
     assert r.returncode == 0, r.stderr
     spoken = json.loads(r.stdout)["feedback"]["spoken"]
@@ -189,7 +170,7 @@ def test_english_take_end_to_end(tmp_path, en_model_dir):
     """With an English model (skipped without one): words recognised and judged."""
     reply = espeak("you really want a cookie", speed=130)
     p = save(tmp_path / "take.wav", concat(silence(1.0), reply, silence(1.5)))
-    r = heard("analyse", "--scenario", "cookie", p, "--model", en_model_dir, "--json")
+    r = run_heard("analyse", "--scenario", "cookie", p, "--model", en_model_dir, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert "cookie" in d["transcript"]["text"]
@@ -200,6 +181,6 @@ def test_full_disk_is_one_line(tmp_path):
     """/dev/full is a real device that answers every write with ENOSPC."""
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
-    r = heard("analyse", "--scenario", "cookie", "--text", "You fell.", "--save-speech", "/dev/full")
+    r = run_heard("analyse", "--scenario", "cookie", "--text", "You fell.", "--save-speech", "/dev/full")
     assert_one_line_error(r)
     assert "space" in r.stderr

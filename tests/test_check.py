@@ -2,13 +2,12 @@
 
 import json
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 
+from cli_helpers import run_heard
 from heard.check import (FAIL, PASS, WARN, CheckSettings, judge_level, load_settings,
                          measure_level, run_checks, tone)
 from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
@@ -72,9 +71,8 @@ def _no_sound_env(tmp_path) -> dict:
 
 @pytest.mark.slow
 def test_without_any_sound_device_the_check_fails_in_lines_not_tracebacks(tmp_path, ko_model_dir):
-    heard = [sys.executable, "-m", "heard"]
-    p = subprocess.run([*heard, "check", "--model", str(ko_model_dir), "--json"],
-                       env=_no_sound_env(tmp_path), capture_output=True, text=True, timeout=120)
+    p = run_heard("check", "--model", ko_model_dir, "--json", env=_no_sound_env(tmp_path),
+                  replace_env=True)
     assert p.returncode == 1, p.stderr
     assert "Traceback" not in p.stderr
     out = json.loads(p.stdout)
@@ -84,8 +82,8 @@ def test_without_any_sound_device_the_check_fails_in_lines_not_tracebacks(tmp_pa
     mic = next(c for c in out["checks"] if c["item"] == "microphone")
     assert "heard devices" in mic["detail"] + mic["hint"]
     # Plain text: one line per item, a hint on each failure, a summary.
-    p = subprocess.run([*heard, "check", "--only", "microphone,speaker"],
-                       env=_no_sound_env(tmp_path), capture_output=True, text=True, timeout=60)
+    p = run_heard("check", "--only", "microphone,speaker", env=_no_sound_env(tmp_path),
+                  replace_env=True)
     lines = p.stdout.splitlines()
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert [ln.split()[:2] for ln in lines[:2]] == [["FAIL", "microphone"], ["FAIL", "speaker"]]

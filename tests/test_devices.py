@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
+from cli_helpers import assert_one_line_error, run_heard
 from heard import devices
 from heard.devices import Device, list_devices, match_device, pick_device
 from heard.errors import DeviceError
 
-HEARD = [sys.executable, "-m", "heard"]
-
 REAL = list_devices()
 NO_DEVICES = "PortAudio lists no audio devices on this machine (no sound card)"
-
-
-def run_heard(*args, env=None):
-    return subprocess.run([*HEARD, *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=60)
 
 
 def test_listing_works_without_a_sound_card():
@@ -150,7 +142,5 @@ def test_missing_portaudio_becomes_one_line_with_the_fix(tmp_path):
     # at import when the library is absent.
     (tmp_path / "sounddevice.py").write_text('raise OSError("PortAudio library not found")\n')
     r = run_heard("devices", env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in r.stderr
-    assert "PortAudio" in lines[0] and "apt install libportaudio2" in lines[0]
+    line = assert_one_line_error(r)
+    assert "PortAudio" in line and "apt install libportaudio2" in line

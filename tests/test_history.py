@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import one_line, run_heard
 from heard.history import (History, HistoryUnavailable, TakeRecord, Trend, compute_trends,
                            load_wording, open_history_or_warn)
 
-HEARD = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "heard"
 SECRET = "zebra marmalade whispered softly"
 
 
@@ -236,18 +236,11 @@ def test_a_killed_session_leaves_earlier_takes_intact(db):
         assert h._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def one_warning_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
-
-
 def test_corrupt_database_warns_and_practice_goes_on(db, capsys):
     db.parent.mkdir(parents=True)
     db.write_bytes(os.urandom(4096))
     assert open_history_or_warn(db) is None
-    line = one_warning_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "damaged" in line and str(db) in line and "won't be saved" in line
 
 
@@ -257,7 +250,7 @@ def test_locked_database_warns_and_recovers_when_released(db, capsys):
     holder.execute("BEGIN EXCLUSIVE")
     try:
         assert open_history_or_warn(db, timeout=0.2) is None
-        line = one_warning_line(capsys.readouterr().err)
+        line = one_line(capsys.readouterr().err)
         assert "in use by another heard" in line and "won't be saved" in line
     finally:
         holder.execute("ROLLBACK")
@@ -270,10 +263,7 @@ def test_locked_database_warns_and_recovers_when_released(db, capsys):
 # -- command line --------------------------------------------------------------
 
 def heard(data_dir: Path, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HEARD_DATA_DIR": str(data_dir)}
-    return subprocess.run([str(HEARD), *args], env=env, text=True, capture_output=True,
-                          input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-                          timeout=60)
+    return run_heard(*args, data_dir=data_dir, stdin=stdin, timeout=60)
 
 
 def test_cli_history_empty_then_listed(tmp_path):
@@ -305,7 +295,7 @@ def test_cli_forget_asks_first_and_deletes_on_yes(tmp_path):
     r = heard(tmp_path, "forget", stdin="n\n")
     assert r.returncode == 1
     r = heard(tmp_path, "forget", "--take", "999")
-    assert r.returncode == 2 and one_warning_line(r.stderr).startswith("heard: no saved take")
+    assert r.returncode == 2 and one_line(r.stderr).startswith("heard: no saved take")
     r = heard(tmp_path, "forget", "--take", str(ids[0]))
     assert r.returncode == 0, r.stderr
     with History(tmp_path / "history.sqlite3") as h:
@@ -320,7 +310,7 @@ def test_cli_forget_asks_first_and_deletes_on_yes(tmp_path):
 def test_cli_damaged_history_is_one_line_and_forget_replaces_it(tmp_path):
     (tmp_path / "history.sqlite3").write_bytes(b"not a database at all " * 200)
     r = heard(tmp_path, "history")
-    assert r.returncode == 2 and "damaged" in one_warning_line(r.stderr)
+    assert r.returncode == 2 and "damaged" in one_line(r.stderr)
     r = heard(tmp_path, "forget", "--yes")
     assert r.returncode == 0, r.stderr
     assert "No takes saved yet" in heard(tmp_path, "history").stdout

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from audio_helpers import concat, espeak, silence
+from cli_helpers import assert_one_line_error, run_heard
 from heard.errors import HeardError
 from heard.controls import COMMAND_ENDPOINT
 from heard.kiosk import (IdleTimeout, Kiosk, KioskKeys, KioskSettings, KioskStop, load_playlist,
@@ -52,10 +53,8 @@ def test_an_empty_or_unreadable_playlist_is_an_error(tmp_path):
 def test_cli_rejects_a_bad_playlist_at_start_up_with_exit_2(tmp_path):
     f = tmp_path / "p.txt"
     f.write_text("cookie\nnot-a-scenario\n")
-    p = subprocess.run([sys.executable, "-m", "heard", "kiosk", "--playlist", str(f)],
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 2
-    assert p.stderr.count("\n") == 1 and "not-a-scenario" in p.stderr and "line 2" in p.stderr
+    line = assert_one_line_error(run_heard("kiosk", "--playlist", f))
+    assert "not-a-scenario" in line and "line 2" in line
 
 
 # ------------------------------------------------------------ small parts

