@@ -95,3 +95,13 @@ def test_a_lost_microphone_raises_a_clear_error(pulse_server, mic_writer):
         assert "\n" not in str(e.value) and "microphone" in str(e.value)
     finally:
         cap.close()
+
+
+@pulse_tests
+def test_a_reader_that_falls_behind_loses_the_oldest_audio_and_it_is_counted(mic_writer):
+    with MicCapture("pulse", max_queue_s=0.3) as cap:
+        opened = time.monotonic()
+        time.sleep(1.5)  # nobody reads: the queue holds only the last 0.3 s
+        assert cap.overflows > 0
+        first = cap.read(0.5)
+    assert first is not None and first.start > opened + 0.9  # the newest audio was kept

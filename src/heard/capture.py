@@ -129,10 +129,6 @@ class MicCapture:
         """
         self._mute_until = t
 
-    @property
-    def muted_until(self) -> float:
-        return self._mute_until
-
     def flush(self) -> None:
         self._q.clear()
 

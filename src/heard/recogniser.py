@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelMissing
+from .models import check_model_dir
 from .settings import RATE
 from .transcript import Transcript, Word
 
@@ -30,14 +31,7 @@ def _vosk():
 def load_model(path: str | os.PathLike):
     """Load a vosk model directory; one clear line if it is missing or broken."""
     path = Path(path)
-    try:
-        from .models import check_model_dir
-    except ImportError:  # pragma: no cover - models.py is part of the package
-        check_model_dir = None
-    if check_model_dir is not None:
-        check_model_dir(path)
-    elif not path.is_dir():
-        raise ModelMissing(f"no vosk model at {path}")
+    check_model_dir(path)
     vosk = _vosk()
     try:
         return vosk.Model(str(path))
@@ -80,16 +74,11 @@ class StreamingRecogniser:
         self._words: list[Word] = []
         self._texts: list[str] = []
         self.offset_s = offset_s
-        self.samples_fed = 0
 
     def accept(self, samples: np.ndarray) -> None:
         data = np.ascontiguousarray(samples, dtype="<i2").tobytes()
-        self.samples_fed += len(samples)
         if self._rec.AcceptWaveform(data):
             self._take(self._rec.Result())
-
-    def partial(self) -> str:
-        return json.loads(self._rec.PartialResult()).get("partial", "")
 
     def _take(self, raw: str) -> None:
         res = json.loads(raw)

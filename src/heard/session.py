@@ -146,8 +146,17 @@ class PracticeSession:
                         err=True)
             return exc.exit_code
         finally:
+            self._report_dropped_audio()
             for part in reversed(self._owned):
                 part.close()
+
+    def _report_dropped_audio(self) -> None:
+        """Dropped microphone audio is never fatal, but the user should know timings may be off."""
+        dropped = getattr(self.capture, "overflows", 0) + getattr(self.capture, "status_flags", 0)
+        if dropped:
+            self._print(f"heard: note: {dropped} block{'s' if dropped != 1 else ''} of microphone "
+                        "audio went missing because the computer fell behind; if wait times look "
+                        "wrong, close other programs and try again", err=True)
 
     def _practise(self, scenario: Scenario) -> str:
         previous = None
