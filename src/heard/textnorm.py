@@ -102,7 +102,8 @@ def _pieces(words: list[Word], min_conf: float, lex: Lexicon) -> list[_Piece]:
     out: list[_Piece] = []
     for i, w in enumerate(words):
         raw = w.word.lower().translate(_APOS)
-        for chunk in re.split(r"(?<=[.!?,;:])(?=\w)|\s+|--|\u2014|\u2013", raw):
+        # "cry-baby", "grumpy-pants": hyphenated words are matched as their parts
+        for chunk in re.split(r"(?<=[.!?,;:])(?=\w)|\s+|--|\u2014|\u2013|(?<=\w)-(?=\w)", raw):
             if not chunk:
                 continue
             tail = re.search(r"[^\w']+$", chunk)
@@ -203,7 +204,9 @@ class Segmenter:
                 close()
                 joiner = t
                 continue
-            if t in self.joiners and i + 1 < len(toks) and cur and not p.brk:  # "stay up then, I'm ..." ends here
+            # ", and that's okay": a joiner after a comma opens the clause as it would mid-sentence
+            after_comma = not cur and i > 0 and pieces[i - 1].brk == ","
+            if t in self.joiners and i + 1 < len(toks) and (cur or after_comma) and not p.brk:  # "stay up then, I'm ..." ends here
                 nxt = toks[i + 1]
                 nxt2 = toks[i + 2] if i + 2 < len(toks) else ""
                 if nxt in self.subjects or nxt == "you" or nxt == "let" or (nxt in {"it", "there", "that"} and nxt2 in {"is", "was"}):

@@ -36,7 +36,7 @@ SUBORD = {"that", "when", "because", "about", "how", "for", "to", "with", "at", 
 # "you're saying", "you're feeling": a frame or a feeling, not an account of what the child is doing.
 NOT_DOING = {"going", "saying", "telling", "asking", "feeling", "being", "getting", "trying", "having"}
 # Verbs that link to a state ("you got scared"), not an event the child lived.
-LINKING = {"got", "felt", "was", "were", "became", "did", "had", "seemed", "looked"}
+LINKING = {"got", "felt", "was", "were", "became", "did", "had", "seemed", "looked", "gave", "give", "gives"}
 ADVERBS = {"not", "always", "never", "really", "just", "all", "so", "very"}
 CHILD = {"you", "your", "yours", "yourself"}
 ADULT = {"i", "me", "my", "we", "us", "myself"}
@@ -276,9 +276,11 @@ def _inside(inner: list, outer: list) -> bool:
 def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
     words = c.words
     core = _strip_fillers(words, lex)
+    labels = c.labels
+    if not core and lex.find("pushes_to_stop", words):
+        labels["pushes_to_stop"] = (0, len(words))  # "come on now!" is made of fillers but presses all the same
     if not core or all(t == UNSURE for t in core):
         return
-    labels = c.labels
     span = (0, len(words))
     off = len(words) - len(core)
     for name in PHRASE_CONCERNS:
@@ -289,7 +291,7 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
             if name == "pushes_to_stop" and words[m.start] == "enough" and before[-1:] and before[-1] in {"had", "have", "has"}:
                 continue  # "you've had enough of them" is the child's view
-            if name == "pushes_to_stop" and words[m.start] == "keep" and before[-1:] and before[-1] in ctx.modals:
+            if name == "pushes_to_stop" and words[m.start] in {"keep", "carry"} and before[-1:] and before[-1] in ctx.modals:
                 continue  # "you can keep crying" gives permission to go on
             if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
                 continue  # "you wanted to give me a kiss" tells what happened
@@ -299,7 +301,9 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
     if c.question:
         if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
             labels["interrogates"] = span
-        labels.pop("insists_on_contact", None)
+        request = core[1:2] == ["you"] and core[0] in {"can", "could", "will", "would"}
+        if not request or lex.find("gentle_offers", words):
+            labels.pop("insists_on_contact", None)  # "can I give you a hug?" asks; "can you just face me?" demands
         labels.pop("adds_commentary", None)
         if core[0] in lex.words.get("auxiliaries", []):
             feel = None if labels else _feeling(core, ctx)  # "was that a bit of a surprise?" asks gently
@@ -361,8 +365,8 @@ def _okay_after_ack(clauses: list[Clause], lex: Lexicon) -> None:
                 c.labels["allows_feeling"] = (0, len(c.tokens))
             elif core[0] == "it":
                 c.labels["dismisses_feeling"] = (0, len(c.tokens))
-        if any(a in c.labels for a in ACK):
-            seen_ack = True
+        if any(a in c.labels for a in (*ACK, "projects_feeling")):
+            seen_ack = True  # even an overstated feeling, once named, is what "that's alright" makes room for
 
 
 def _quoted(clauses: list[Clause], ctx: _Context, lex: Lexicon) -> None:
@@ -469,6 +473,14 @@ def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
                 b.labels["fixes_or_distracts"] = (0, len(b.tokens))
 
 
+def _presence_on_terms(clauses: list[Clause]) -> None:
+    """ "I'm not going anywhere, you need a cuddle": availability tied to contact the child refused is not an offer."""
+    pushing = {c.sentence for c in clauses if "insists_on_contact" in c.labels}
+    for c in clauses:
+        if c.sentence in pushing:
+            c.labels.pop("offers_presence", None)
+
+
 def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
     cfg = lex.settings.get("lecture", {})
     limit = int(cfg.get("long_explanation_words", 18))
@@ -477,9 +489,10 @@ def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
     for c in clauses:
         by_sentence.setdefault(c.sentence, []).append(c)
     for group in by_sentence.values():
-        words = [w for c in group for w in c.words]
-        text = " " + " ".join(words) + " "
-        if len(words) >= limit and any(f" {m} " in text for m in markers):
+        words = [w for c in group for w in ([c.joiner] if c.joiner else []) + c.words]
+        text = " " + " ".join(words) + " "  # the joiners too: "because" often opens its own clause
+        guessing = any("adds_commentary" in c.labels for c in group)  # "I bet it's because you're tired, ..."
+        if len(words) >= limit and any(f" {m} " in text for m in markers) and not guessing:
             group[0].labels["lectures"] = (0, len(group[0].tokens))
             for c in group:
                 c.labels.pop("acknowledges_view", None)  # the account is part of the explanation
@@ -527,6 +540,7 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     _questions(clauses, lex)
     _threats(clauses, lex)
     _long_lectures(clauses, lex)
+    _presence_on_terms(clauses)
     if not scenario.limit_needed:
         for c in clauses:
             c.labels.pop("holds_limit", None)
