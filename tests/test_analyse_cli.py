@@ -2,13 +2,13 @@
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from audio_helpers import concat, espeak, save, silence
 from cli_helpers import assert_one_line_error, run_heard
+from model_helpers import linked_copy
 from test_wavio import BAD
 
 # --- typed text -------------------------------------------------------------
@@ -89,8 +89,7 @@ def test_missing_model(tmp_path):
 
 def test_model_with_a_file_missing(tmp_path, ko_model_dir):
     # A copy made of links, except the one file we remove: cheap and real.
-    broken = tmp_path / "model"
-    shutil.copytree(ko_model_dir, broken, copy_function=os.symlink)
+    broken = linked_copy(ko_model_dir, tmp_path / "model")
     (broken / "conf" / "model.conf").unlink()
     p = save(tmp_path / "take.wav", concat(silence(0.5), espeak("hello"), silence(0.5)))
     r = run_heard("analyse", "--scenario", "cookie", p, "--model", broken)

@@ -6,7 +6,6 @@ import functools
 import hashlib
 import http.server
 import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -16,16 +15,11 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import assert_one_line_error, run_heard
+from model_helpers import linked_copy
 from heard import models, paths
 from heard.errors import HeardError, ModelMissing
 
 DEFAULT = models.DEFAULT_MODEL
-
-
-def linked_copy(src: Path, dst: Path) -> Path:
-    """A copy of a model folder made of symlinks (the real one is ~260 MB)."""
-    shutil.copytree(src, dst, copy_function=os.symlink)
-    return dst
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ does for every language: loading, streaming, word times and confidences.
 Tests that need English recognition use ``en_model_dir`` and skip without one.
 """
 
-import shutil
-
 import numpy as np
 import pytest
 
 from audio_helpers import concat, espeak, silence
+from model_helpers import linked_copy
 from heard.errors import ModelMissing
 from heard.recogniser import StreamingRecogniser, load_model, transcribe
 
@@ -69,8 +68,7 @@ def test_grammar_restricted_recognition_picks_the_command(ko_model):
 
 
 def test_model_with_a_file_missing_is_refused_in_one_line(ko_model_dir, tmp_path):
-    broken = tmp_path / "model"
-    shutil.copytree(ko_model_dir, broken)
+    broken = linked_copy(ko_model_dir, tmp_path / "model")
     (broken / "am" / "final.mdl").unlink()
     with pytest.raises(ModelMissing) as e:
         load_model(broken)
@@ -78,8 +76,8 @@ def test_model_with_a_file_missing_is_refused_in_one_line(ko_model_dir, tmp_path
 
 
 def test_corrupt_model_file_is_refused_in_one_line(ko_model_dir, tmp_path):
-    broken = tmp_path / "model"
-    shutil.copytree(ko_model_dir, broken)
+    broken = linked_copy(ko_model_dir, tmp_path / "model")
+    (broken / "am" / "final.mdl").unlink()  # the link, not the real model
     (broken / "am" / "final.mdl").write_bytes(b"not a model" * 10)
     with pytest.raises(ModelMissing) as e:
         load_model(broken)
