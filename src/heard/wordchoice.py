@@ -198,6 +198,8 @@ def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
         return True
     if core == ["i", "said", "no"]:
         return True
+    if lex.find("noticing", core):
+        return True  # "so many tears", "you're awake": what the child is doing, noticed plainly
     wanting = lex.find("wanting", core)
     lead = core[max(0, wanting[0].start - 3) : wanting[0].start] if wanting else []
     if "you" in lead and not {"if", "when", "whenever"} & set(lead):
@@ -298,6 +300,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             labels[name] = span
     if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words), lex.find("insists_on_contact", words)):
         labels.pop("dismisses_feeling")  # "just one little cuddle": the size of the hug, not of the feeling
+    if "adds_commentary" in labels and _inside(lex.find("adds_commentary", words), lex.find("fixes_or_distracts", words)):
+        labels.pop("adds_commentary")  # "it always helps" promises a fix; it is not a dig at anyone
     if c.question:
         if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
             labels["interrogates"] = span
@@ -325,8 +329,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         # a permission counts only when it is about the thing in dispute
         about = any(stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
         grant = grant and not {"not", "no"} & set(core) and about
-        delayed = bool(lex.find("delay_markers", core))
-        if (lex.find("gives_in", words) or grant or _hands_over(core, ctx, lex)) and not delayed:
+        delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
+        if (lex.find("gives_in", words) or lex.find("grudging", core) or grant or _hands_over(core, ctx, lex)) and not delayed:
             labels["gives_in"] = span
             labels.pop("dismisses_feeling", None)  # "just a little one" is about the amount given
         if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
