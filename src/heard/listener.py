@@ -40,14 +40,6 @@ class Turn:
     # time.monotonic() stamps: start (time 0), speech_end, end_of_turn, final_transcript
     stamps: dict[str, float] = field(default_factory=dict)
 
-    def latency(self) -> dict[str, float]:
-        """Seconds from the end of speech to each later stamp."""
-        se = self.stamps.get("speech_end")
-        if se is None:
-            return {}
-        return {k: round(v - se, 3) for k, v in self.stamps.items()
-                if k in ("end_of_turn", "final_transcript")}
-
 
 class _TurnState:
     """The per-turn pipeline, fed with chunks on the turn's own timeline."""
