@@ -289,7 +289,10 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         # on the clause as said and without its opening fillers, so "^ look $" also matches "oh look"
         for m in {*lex.find(name, words), *(Match(x.start + off, x.end + off) for x in lex.find(name, core))}:
             before = words[max(0, m.start - 4) : m.start]
-            if name == "pushes_to_stop" and "i" in before and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
+            counting = words[m.start] in {"count", "counting"}  # "I'm counting to three" presses the child ...
+            if name == "pushes_to_stop" and counting and ctx.sc.limit_needed:
+                continue  # ... to stop crying; where a limit is in dispute it counts down to compliance (a threat only)
+            if name == "pushes_to_stop" and "i" in before and not counting and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
             if name == "pushes_to_stop" and words[m.start] == "enough" and before[-1:] and before[-1] in {"had", "have", "has"}:
                 continue  # "you've had enough of them" is the child's view
@@ -315,6 +318,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
                 labels["acknowledges_feeling"] = span  # asking "are you hurt?" does not tell the child how it feels
             if lex.find("gentle_offers", words) and lex.find("allows_feeling", words):
                 labels["allows_feeling"] = span  # "do you want to tell me what happened?"
+        if not labels and lex.find("open_invitations", core):
+            labels["allows_feeling"] = span  # one open "what happened?" invites more (several press: _questions)
         return
     sc = ctx.sc
     if lex.find("offers_presence", words):
@@ -428,6 +433,7 @@ def _questions(clauses: list[Clause], lex: Lexicon) -> None:
         for c in asks:
             c.labels["interrogates"] = (0, len(c.tokens))
             c.labels.pop("acknowledges_feeling", None)  # one guess among many questions is not a gentle ask
+            c.labels.pop("allows_feeling", None)
 
 
 def _threats(clauses: list[Clause], lex: Lexicon) -> None:
@@ -473,7 +479,7 @@ def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
     for a, b in zip(clauses, clauses[1:]):
         if _strip_fillers(a.words, lex) == ["look"] and b.sentence - a.sentence in (0, 1):
             core = _strip_fillers(b.words, lex)
-            if b.words[:2] in (["there", "is"], ["there", "are"]) or core[:1] in (["a"], ["an"]):
+            if b.words[:2] in (["there", "is"], ["there", "are"], ["who", "is"]) or core[:1] in (["a"], ["an"]):
                 b.labels["fixes_or_distracts"] = (0, len(b.tokens))
 
 
