@@ -491,6 +491,15 @@ def _presence_on_terms(clauses: list[Clause]) -> None:
             c.labels.pop("offers_presence", None)
 
 
+def _mocking_tags(clauses: list[Clause]) -> None:
+    """ "They ruin everything, do they?": a same-polarity tag on a plain statement teases the child's claim."""
+    for a, b in zip(clauses, clauses[1:]):
+        if b.tag and a.sentence == b.sentence and not a.question and not a.tag:
+            echo = len(b.words) == 2 and b.words[0] in {"do", "does", "did", "is", "are", "was", "were", "has", "have"}
+            if echo and not {"not", "no", "never"} & set(a.words):  # "huh", "shall we", "didn't it" only soften
+                a.labels["adds_commentary"] = (0, len(a.tokens))
+
+
 def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
     cfg = lex.settings.get("lecture", {})
     limit = int(cfg.get("long_explanation_words", 18))
@@ -551,6 +560,7 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     _threats(clauses, lex)
     _long_lectures(clauses, lex)
     _presence_on_terms(clauses)
+    _mocking_tags(clauses)
     if not scenario.limit_needed:
         for c in clauses:
             c.labels.pop("holds_limit", None)
