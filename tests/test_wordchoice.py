@@ -347,3 +347,101 @@ def test_whole_takes_from_this_rounds_families():
     assert ids("You're fuming, and that's fine by me.", "go-away") == {"acknowledges_feeling", "allows_feeling"}
     assert ids("You've had enough of them.", "brothers") == {"acknowledges_feeling"}  # not "enough!"
     assert ids("If you're scared, you won't be alone. I'm right here.", "night-waking") == {"offers_presence"}
+
+
+# Third round: one family per block, each with a negative that must stay quiet.
+ROUND3_CASES = [
+    # the expression itself is the problem; permission to go on is not
+    ("floodgates", "Quit the drama, please.", "pushes_to_stop", True),
+    ("floodgates", "Right, that's plenty of crying.", "pushes_to_stop", True),
+    ("floodgates", "Your tears can keep coming.", "pushes_to_stop", False),
+    ("floodgates", "Your tears can keep coming.", "allows_feeling", True),
+    ("car-keys", "Shout if you need to.", "allows_feeling", True),
+    ("floodgates", "I've got all evening.", "allows_feeling", True),
+    # counting down presses to stop crying; where a limit is in dispute it is only a threat
+    ("twins-dinner", "I'm counting to five.", "pushes_to_stop", True),
+    ("bedtime-limit", "I'm counting to five.", "pushes_to_stop", False),
+    ("bedtime-limit", "I'm counting to five.", "threatens_or_bribes", True),
+    # minimisers and denials
+    ("shoulder-touch", "Honestly, it can't be that bad.", "dismisses_feeling", True),
+    ("brothers", "You're overreacting a bit.", "dismisses_feeling", True),
+    ("twins-dinner", "Blocks fall over, these things happen.", "dismisses_feeling", True),
+    ("brothers", "That's bad luck, it's not fair on you.", "dismisses_feeling", False),
+    # promised fixes and new activities
+    ("tripped-rug", "A plaster will help.", "fixes_or_distracts", True),
+    ("missing-mum", "Who wants a biscuit?", "fixes_or_distracts", True),
+    ("missing-mum", "Let's watch a cartoon.", "fixes_or_distracts", True),
+    ("missing-mum", "You want Mummy. I'm here.", "fixes_or_distracts", False),
+    # reprimands and house rules said as "we do"
+    ("tripped-rug", "That's what happens if you jump on the sofa.", "lectures", True),
+    ("brothers", "Mind your language, young man.", "lectures", True),
+    ("shoulder-touch", "We share in this house.", "lectures", True),
+    ("no-hugs", "Stop kicking the door.", "lectures", True),
+    ("no-hugs", "I'm going to keep my distance.", "lectures", False),
+    # the adult's imaginings and guesses about the child or others
+    ("cookie", "You'd eat the whole jar if I let you.", "adds_commentary", True),
+    ("car-keys", "You'd be a great racing driver.", "adds_commentary", True),
+    ("barking-dog", "He wants to be your friend.", "adds_commentary", True),
+    ("cookie", "You want a cookie right now.", "adds_commentary", False),
+    # comparisons and nicknames shame; a plain "you're angry" does not
+    ("bedtime-limit", "Go to sleep like a normal kid.", "shames_or_labels", True),
+    ("go-away", "Okay, Mister Grumpy Pants.", "shames_or_labels", True),
+    ("missing-mum", "You're the only one crying.", "shames_or_labels", True),
+    ("go-away", "You're really angry with me.", "shames_or_labels", False),
+    # grudging grants give in even with an "if"; a later treat does not
+    ("cookie", "Have a biscuit if you must.", "gives_in", True),
+    ("bedtime-limit", "The lamp can stay on.", "gives_in", True),
+    ("cookie", "You can have one after dinner.", "gives_in", False),
+    # first-person limit actions and rules said as facts
+    ("biting", "I'm setting you on the floor.", "holds_limit", True),
+    ("cookie", "Biscuits wait until after tea.", "holds_limit", True),
+    # plain noticing is the child's view
+    ("floodgates", "So many tears.", "acknowledges_view", True),
+    ("night-waking", "You're wide awake.", "acknowledges_view", True),
+    ("elevator-baby", "It's so noisy in here.", "acknowledges_view", True),
+    ("floodgates", "Tears are fine.", "acknowledges_view", False),
+    # pressing questions
+    ("brothers", "Who started it?", "interrogates", True),
+    ("twins-dinner", "Could you both just stop?", "interrogates", True),
+    ("brothers", "What happened?", "interrogates", False),
+    ("brothers", "What happened?", "allows_feeling", True),
+    # demanded attention
+    ("go-away", "Turn around and face me.", "insists_on_contact", True),
+    ("no-hugs", "Can you just face me?", "insists_on_contact", True),
+    ("no-hugs", "Can I sit near you?", "insists_on_contact", False),
+]
+
+
+@pytest.mark.parametrize("sid,text,label,present", ROUND3_CASES)
+def test_round_three_families_with_negatives(sid, text, label, present):
+    assert (label in ids(text, sid)) is present
+
+
+def test_round_three_whole_take_rules():
+    # availability tied to contact the child refused is not an offer of presence
+    assert ids("I'm staying right here, you need a hug.", "no-hugs") == {"insists_on_contact"}
+    assert ids("I'm staying right here.", "no-hugs") == {"offers_presence"}
+    # a same-polarity echo tag teases; a negative tag softens
+    assert "adds_commentary" in ids("Oh, you hate them, do you?", "brothers")
+    assert "adds_commentary" not in ids("You hate them, don't you?", "brothers")
+    # once a feeling is named, even an overstated one, "that's alright" makes room for it
+    assert "allows_feeling" in ids("You're terrified. That's alright.", "barking-dog")
+    assert "dismisses_feeling" in ids("It's alright.", "barking-dog")
+    # "come on now" is made of fillers but still presses
+    assert "pushes_to_stop" in ids("I see you're upset, but come on now.", "floodgates")
+    # a hyphenated label is read as its words
+    assert "shames_or_labels" in ids("Such a cry-baby.", "floodgates")
+    # "because" opening its own clause still makes a long explanation a lecture
+    long = ("You can't sit in the front because the seat is not safe for children "
+            "and the car could roll away while we are all outside")
+    assert "lectures" in ids(long, "car-keys")
+
+
+@pytest.mark.parametrize("sid,text", [
+    ("floodgates", "Your tears can keep coming."),
+    ("cookie", "You'd eat the whole jar if I let you."),
+    ("brothers", "Mind your language, young man."),
+    ("floodgates", "So many tears."),
+])
+def test_round_three_families_survive_recogniser_form(sid, text):
+    assert ids(spoken(text), sid) == ids(text, sid)

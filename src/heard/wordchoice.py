@@ -444,6 +444,8 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
         nxt = clauses[k + 1] if k + 1 < len(clauses) else None
         # "keep crying | and you won't get pudding": the joiner of the next clause completes the condition
         joined = c.words + [nxt.joiner] if nxt and nxt.joiner and nxt.sentence == c.sentence else c.words
+        if lex.find("grudging", joined):
+            continue  # "have one if you must" hands it over; nothing is held over the child
         either = c.joiner == "or" and k > 0  # "knock it off | or there's no park"
         if not (lex.find("threat_conditions", joined) or either):
             continue
