@@ -409,6 +409,11 @@ ROUND3_CASES = [
     ("go-away", "Turn around and face me.", "insists_on_contact", True),
     ("no-hugs", "Can you just face me?", "insists_on_contact", True),
     ("no-hugs", "Can I sit near you?", "insists_on_contact", False),
+    # pity makes a small moment big (mild scenarios only); laughing at the upset teases
+    ("barking-dog", "Aw, poor little lamb.", "projects_feeling", True),
+    ("night-waking", "Oh, you poor thing. I'm here.", "projects_feeling", False),
+    ("tripped-rug", "Aha, you found the rug.", "adds_commentary", False),
+    ("new-baby", "Ha. You want her gone.", "adds_commentary", True),
 ]
 
 

@@ -348,6 +348,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             return
     if "adds_commentary" in labels and _reflects(core, ctx):
         labels.pop("adds_commentary")  # "they always ruin everything" is the child's own line, given back
+    if sc.intensity == "mild" and lex.find("pity", core):
+        labels["projects_feeling"] = span  # "poor little thing" after a small startle tells the child it was big
     if any(n in labels for n in BLOCKING):
         return
     feel = _feeling(core, ctx)
