@@ -39,13 +39,16 @@ def test_bad_data_file_is_a_one_line_error(tmp_path):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-# (file, --ids, responses, floor): each floor is the macro-F1 measured on that set, less a small
-# margin. The blind sets' texts and per-item errors were never looked at while tuning; they were
-# scored only before (A even 0.725, B 0.808) and after (A even 0.772, B 0.846) the last round.
+# (file, --ids, responses, floor): each floor is the macro-F1 measured on that set, less a margin.
+# C is the report set: its texts and per-item errors were never looked at while tuning; it was scored
+# once before (0.841) and once after (0.856) the third round, and predicts the score on unseen dev-like
+# data. A, B and the holdout have since been tuned on, so their floors are modest guards against regressions
+# (measured after the third round: B 0.966, A even 0.942, holdout even 0.931).
 REPORT_SETS = [
-    ("responses-blind-b.jsonl", None, 160, 0.82),  # dev-like: closest to how the product is judged
-    ("responses-blind-a.jsonl", "even", 104, 0.75),  # concern-heavy report half
-    ("responses-holdout.jsonl", "even", 80, 0.89),  # tuned on since its blind score (0.706)
+    ("responses-blind-c.jsonl", None, 192, 0.84),  # report only: dev-like, written blind
+    ("responses-blind-b.jsonl", None, 160, 0.92),  # tuning: dev-like
+    ("responses-blind-a.jsonl", "even", 104, 0.90),  # tuning: concern-heavy
+    ("responses-holdout.jsonl", "even", 80, 0.90),  # tuning
 ]
 
 
