@@ -104,7 +104,7 @@ class PracticeSession:
             from .speech_out import Synthesiser
 
             self.player = self.player or Player(s.output_device)
-            self.player.speaker()  # no speaker: one line saying what is there, before the model
+            self.player.speaker()  # no speaker: one line saying what there is instead
             if self.synth is None:
                 self.synth = Synthesiser()
                 self._owned.append(self.synth)
