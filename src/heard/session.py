@@ -83,6 +83,11 @@ class PracticeSession:
     def _prepare(self) -> None:
         s = self.settings
         scenarios = self.scenario_list()  # bad ids fail before anything slow
+        if s.speak and self.player is None:
+            from .playback import Player
+
+            self.player = Player(s.output_device)
+            self.player.speaker()  # no speaker: one line now, before the slow model load
         if self.model is None:
             from .models import resolve_model
             from .recogniser import load_model
@@ -99,12 +104,9 @@ class PracticeSession:
             from .profile import load_baseline
 
             self.baseline = load_baseline()
-        if s.speak and (self.player is None or self.synth is None):
-            from .playback import Player
+        if s.speak:
             from .speech_out import Synthesiser
 
-            self.player = self.player or Player(s.output_device)
-            self.player.speaker()  # no speaker: one line saying what there is instead
             if self.synth is None:
                 self.synth = Synthesiser()
                 self._owned.append(self.synth)
