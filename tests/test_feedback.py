@@ -314,3 +314,16 @@ def test_a_broken_wording_file_is_one_actionable_line(tmp_path):
     with pytest.raises(HeardError) as exc:
         load_wording(bad)
     assert "\n" not in str(exc.value)
+
+
+def test_brevity_is_not_praised_for_room_it_then_takes_back():
+    """'Short, leaves room for the feeling' would contradict 'instead of stop crying'."""
+    sc = get_scenario("cookie")
+    fb = compose([Finding("concise", evidence="4 words"),
+                  Finding("pushes_to_stop", evidence="stop crying")], sc, words=4)
+    assert "room for the feeling" not in fb.spoken
+    assert fb.spoken.startswith("You kept it brief.")
+    # Without a word-choice concern the fuller praise stays.
+    fb = compose([Finding("concise", evidence="4 words"),
+                  Finding("acknowledges_view", evidence="you fell")], sc, words=4)
+    assert "room for the feeling" in fb.spoken

@@ -66,6 +66,10 @@ class Phrasings:
     spoken: tuple[str, ...]
     detail: tuple[str, ...]
     resolved: str = ""
+    # Said instead of ``spoken`` when a word-choice concern follows, so a
+    # strength is never praised for what the concern undoes ("short, which
+    # leaves room for the feeling" before "instead of 'stop crying'").
+    beside_concern: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,8 @@ def _parse(data: dict) -> Wording:
             spoken=_phrases(table, "spoken", where),
             detail=_phrases(table, "detail", where),
             resolved=resolved.strip() if isinstance(resolved, str) else "",
+            beside_concern=(_phrases(table, "beside_concern", where)
+                            if "beside_concern" in table else ()),
         )
         if CATALOGUE[fid][1] != "word_choice" and any(
                 "{quote}" in t for t in phrasings[fid].spoken + phrasings[fid].detail):
@@ -460,6 +466,9 @@ def _spoken(take: _Take, improvements: list[tuple[str, str]], unclear: bool) -> 
         line = _first((g["nothing_noted" if said else "no_reply"],), take.base)
         return _fit([(lead, True), ([line], False)], w)
     if take.concerns:
+        if strengths and CATALOGUE[take.concerns[0]][1] == "word_choice":
+            alt = take.wording.findings[strengths[0]].beside_concern
+            s1 = _all(alt, _values(take, strengths[0], spoken=True)) if alt else s1
         first = lead or s1 or [_first((g["no_strength_opener"],), take.base)]
         return _fit([(first, True), (_spoken_options(take, take.concerns[0]), False)], w)
     s2 = _spoken_options(take, strengths[1]) if len(strengths) > 1 and not lead else None
