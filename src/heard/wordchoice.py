@@ -172,10 +172,17 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
     return None
 
 
-def _reflects(core: list[str], ctx: _Context, quoted: bool = False) -> bool:
+def _reflects(core: list[str], ctx: _Context, quoted: bool = False, flipped: bool = False) -> bool:
+    """The child's words given back; `flipped`: given back with the polarity turned (a denial)."""
     if not ctx.cues:
         return False
     stems = {stem(t) for t in core if t not in ctx.function}
+    if flipped and not (CHILD & set(core) or ctx.modals & set(core)) and "not" in stems:
+        stems = stems - {"not"}
+        return any(cue.verb in stems and "not" not in cue.content and len(cue.content & stems) / len(cue.content) >= 0.66
+                   and len(stems - ctx.cue_stems - {stem(t) for t in ctx.light}) < 2 for cue in ctx.cues)
+    if flipped:
+        return False
     for cue in ctx.quoted_cues if quoted else ctx.cues:
         if cue.verb not in stems or ("not" in stems) != ("not" in cue.content):
             continue
@@ -300,9 +307,15 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
                 continue  # "you can keep crying" gives permission to go on
             if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
                 continue  # "you wanted to give me a kiss" tells what happened
+            if name == "insists_on_contact" and before[-1:] and before[-1] in {"you", "we", "they", "why"}:
+                continue  # "that's why you come here" says where the child goes, it doesn't summon
+            if name == "fixes_or_distracts" and words[m.end - 1] == "instead" and any(ctx.is_past(t) for t in words):
+                continue  # "you bit instead" tells what happened; "bite this instead" offers a substitute
             labels[name] = span
     if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words), lex.find("insists_on_contact", words)):
         labels.pop("dismisses_feeling")  # "just one little cuddle": the size of the hug, not of the feeling
+    if "shames_or_labels" in labels and _inside(lex.find("shames_or_labels", words), lex.find("adds_commentary", words)):
+        labels.pop("shames_or_labels")  # "that naughty rug" blames the object, not the child
     if "adds_commentary" in labels and _inside(lex.find("adds_commentary", words), lex.find("fixes_or_distracts", words)):
         labels.pop("adds_commentary")  # "it always helps" promises a fix; it is not a dig at anyone
     if c.question:
@@ -361,6 +374,9 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         view = _view(core, ctx, lex)
     if _reflects(core, ctx):
         labels["reflects_words"] = span
+    elif _reflects(core, ctx, flipped=True):
+        labels["dismisses_feeling"] = span  # "they don't ruin everything": the child's own claim, denied
+        return
     elif view and not {"holds_limit", "offers_presence", "allows_feeling"} & set(labels):
         labels["acknowledges_view"] = span
 
@@ -462,9 +478,15 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
 
 def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
     """ "Ugh, fine. | Fifteen minutes." A resigned opener turns the plain grant after it into giving in."""
-    resigned = False
+    resigned, said = False, []
     for c in clauses:
         core = _strip_fillers(c.words, lex)
+        if not core and not resigned:
+            said += c.words  # "oh, | alright," said as separate fillers still resign
+            m = lex.find("resignation", said)
+            resigned = bool(m) and m[0].start == 0 and m[-1].end == len(said)
+            continue
+        said = []
         m = lex.find("resignation", core)
         if m and m[0].start == 0 and m[-1].end == len(core):
             resigned = True
@@ -473,7 +495,10 @@ def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
             resigned, core = True, core[m[-1].end :]  # run together when spoken: "ugh fine twenty minutes"
         if not core:
             continue
-        if resigned and not c.question and not c.labels and not {"not", "no", "never"} & set(core):
+        imperative = core[0] not in lex.words.get("subject_pronouns", [])
+        plain = not c.labels or (imperative and set(c.labels) == {"acknowledges_view"})  # "sit in the seat for a bit"
+        if resigned and not c.question and plain and not {"not", "no", "never"} & set(core):
+            c.labels.pop("acknowledges_view", None)
             c.labels["gives_in"] = (0, len(c.tokens))
         resigned = False
 
