@@ -348,8 +348,11 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         about = any(stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
         grant = grant and not {"not", "no"} & set(core) and about
         delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
-        if (lex.find("gives_in", words) or lex.find("grudging", core) or grant or _hands_over(core, ctx, lex)) and not delayed:
+        handed = _hands_over(core, ctx, lex) and "fixes_or_distracts" not in labels  # "have my phone instead" substitutes
+        if (lex.find("gives_in", words) or lex.find("grudging", core) or grant or handed) and not delayed:
             labels["gives_in"] = span
+            if _inside(lex.find("fixes_or_distracts", words), lex.find("gives_in", words)):
+                labels.pop("fixes_or_distracts", None)  # "here's your cookie" hands over the disputed thing
             labels.pop("dismisses_feeling", None)  # "just a little one" is about the amount given
         if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
             if not lex.find("lectures", words) and not lex.find("shames_or_labels", words):
@@ -472,8 +475,7 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
         if hits:
             for q in {id(x): x for x in [c, *hits]}.values():
                 q.labels["threatens_or_bribes"] = (0, len(q.tokens))
-                q.labels.pop("gives_in", None)
-                q.labels.pop("holds_limit", None)
+                q.labels.pop("holds_limit", None)  # a reward that is the disputed thing still gives in
 
 
 def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
