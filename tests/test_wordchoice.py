@@ -450,3 +450,59 @@ def test_round_three_whole_take_rules():
 ])
 def test_round_three_families_survive_recogniser_form(sid, text):
     assert ids(spoken(text), sid) == ids(text, sid)
+
+
+def test_round_four_concern_families_with_negatives():
+    # a substitute offered is a fix; the same word in an account of what happened is not
+    assert "fixes_or_distracts" in ids("Chew on this ring instead.", "biting")
+    assert "fixes_or_distracts" not in ids("You leaned in and nipped me instead.", "biting")
+    # recruiting into a new activity
+    assert "fixes_or_distracts" in ids("Come and help me water the plants.", "missing-mum")
+    # "here's your ..." offers something else, unless it hands over what is in dispute
+    assert "fixes_or_distracts" in ids("Here's your teddy.", "night-waking")
+    assert ids("Ugh, here's your cookie.", "cookie") >= {"gives_in"}
+    assert "fixes_or_distracts" not in ids("Ugh, here's your cookie.", "cookie")
+    # futility used to end the crying presses to stop
+    assert "pushes_to_stop" in ids("Screaming won't help anything.", "floodgates")
+    # a label pinned on the child shames; blaming an object is commentary, not shaming
+    assert "shames_or_labels" in ids("What a moody girl.", "brothers")
+    assert "shames_or_labels" not in ids("Naughty step, it tripped you.", "tripped-rug")
+    # "ashamed" attributed to the child is a feeling named, not a shaming phrase
+    assert "shames_or_labels" not in ids("You feel ashamed.", "no-hugs")
+    assert "shames_or_labels" in ids("You should be ashamed of yourself.", "no-hugs")
+    # told-you-before and fairness lectures; "that's why" before a feeling is still an acknowledgement
+    assert "lectures" in ids("I keep telling you to hold the rail.", "tripped-rug")
+    assert "lectures" in ids("That isn't fair to the neighbours.", "night-waking")
+    assert "lectures" not in ids("That's why you're so cross.", "brothers")
+    assert "lectures" not in ids("We can't see her right now.", "missing-mum")
+    # a reward for complying is a bribe; "go and play" without one is not
+    assert "threatens_or_bribes" in ids("Lie down and I'll take you swimming on Saturday.", "night-waking")
+    assert "threatens_or_bribes" not in ids("Lie down and I'll sit with you.", "night-waking")
+    # the child's claim turned around is a denial, not an account
+    assert ids("They don't ruin everything.", "brothers") == {"dismisses_feeling"}
+
+
+def test_round_four_limit_families_with_negatives():
+    # "just this once" grants now; "once you've eaten" delays
+    assert "gives_in" in ids("Okay, just this once.", "bedtime-limit")
+    assert "gives_in" not in ids("You can have one once you've eaten your dinner.", "cookie")
+    # resigned fillers said as separate words still turn the next plain grant into giving in
+    assert "gives_in" in ids("Oh. Alright. Half a cookie.", "cookie")
+    assert "gives_in" not in ids("Oh. Half a cookie is what you wanted.", "cookie")
+    # a bribe made of the disputed thing gives in as well as bribing
+    assert {"gives_in", "threatens_or_bribes"} <= ids("If you stop crying you can have a cookie.", "cookie")
+    # the disputed thing staying with the adult holds the limit
+    assert "holds_limit" in ids("The keys are staying with me.", "car-keys")
+    # a hand demanded is contact pushed; "you come here" said about a place is not
+    assert "insists_on_contact" in ids("Give me your hand.", "no-hugs")
+    assert "insists_on_contact" not in ids("This is where you come here every morning.", "missing-mum")
+
+
+@pytest.mark.parametrize("sid,text", [
+    ("biting", "Chew on this ring instead."),
+    ("brothers", "What a moody girl."),
+    ("cookie", "Oh. Alright. Half a cookie."),
+    ("night-waking", "Lie down and I'll take you swimming on Saturday."),
+])
+def test_round_four_families_survive_recogniser_form(sid, text):
+    assert ids(spoken(text), sid) == ids(text, sid)
