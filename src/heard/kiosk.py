@@ -217,20 +217,6 @@ class KioskCapture:
         return getattr(self.mic, name)
 
 
-class KioskSession(PracticeSession):
-    """A practice session for one visitor: a stranger's voice is never compared
-    with the calm baseline of whoever calibrated this machine."""
-
-    def __init__(self, *args, use_baseline: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._use_baseline = use_baseline
-
-    def _prepare(self) -> None:
-        super()._prepare()
-        if not self._use_baseline:
-            self.baseline = None
-
-
 # ---------------------------------------------------------------- the kiosk
 
 class Kiosk:
@@ -378,11 +364,12 @@ class Kiosk:
     def _visit(self, how: str) -> None:
         self.visitors += 1
         self.log(f"visitor {self.visitors} started ({how})")
-        session = KioskSession(
+        session = PracticeSession(
             SessionSettings(scenarios=self.s.playlist, lang=self.s.lang,
-                            push_to_talk=self.s.push_to_talk),
+                            push_to_talk=self.s.push_to_talk,
+                            use_baseline=self.s.history == "full"),
             model=self.model, capture=self.capture, player=self.player, synth=self.synth,
-            keys=self.keys, out=self.out, use_baseline=self.s.history == "full")
+            keys=self.keys, out=self.out)
         session.on_event.append(self._on_event)
         if self.recorder is not None and self.recorder.active:
             self.recorder.session_id = uuid.uuid4().hex[:12]  # one id per visitor

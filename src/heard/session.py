@@ -43,6 +43,9 @@ class SessionSettings:
     vad: VadSettings = field(default_factory=VadSettings)
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     seed: int | None = None  # for the shuffled order
+    # Compare tone with the calibrated baseline. A kiosk turns this off: a
+    # stranger's voice must not be judged against the calibrating person's.
+    use_baseline: bool = True
 
 
 @dataclass
@@ -100,7 +103,7 @@ class PracticeSession:
 
             self._analyse = analyse_audio
             load_lexicon()  # parse the phrase lists now, not during the first take
-        if self.baseline is None:
+        if self.baseline is None and s.use_baseline:
             from .profile import load_baseline
 
             self.baseline = load_baseline()
