@@ -146,7 +146,7 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
         before = [t for t in core[:i] if t in CHILD | ADULT]
         after = [t for t in core[i + len(words) :] if t in CHILD | ADULT]
         nxt = core[i + len(words) : i + len(words) + 1]
-        back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too"}]
+        back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too", "this", "that"}]
         hypothetical = len(back) >= 2 and back[-1] in {"be", "feel", "get"} and back[-2] in MODAL_OR_TO
         lead = [t for t in core[:i] if t not in INTENSIFIERS]
         verb_before = bool(lead) and (lead[-1].endswith(("ing", "ed")) or ctx.is_past(lead[-1]))
@@ -301,7 +301,7 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
                 continue  # ... to stop crying; where a limit is in dispute it counts down to compliance (a threat only)
             if name == "pushes_to_stop" and "i" in before and not counting and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
-            if name == "pushes_to_stop" and words[m.start] == "enough" and before[-1:] and before[-1] in {"had", "have", "has"}:
+            if name == "pushes_to_stop" and words[m.start] == "enough" and before[-1:] and before[-1] in {"had", "have", "has"} and "i" not in before:
                 continue  # "you've had enough of them" is the child's view
             if name == "pushes_to_stop" and words[m.start] in {"keep", "carry"} and before[-1:] and before[-1] in ctx.modals:
                 continue  # "you can keep crying" gives permission to go on
@@ -349,7 +349,9 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         grant = grant and not {"not", "no"} & set(core) and about
         delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
         handed = _hands_over(core, ctx, lex) and "fixes_or_distracts" not in labels  # "have my phone instead" substitutes
-        if (lex.find("gives_in", words) or lex.find("grudging", core) or grant or handed) and not delayed:
+        fixes = lex.find("fixes_or_distracts", words)
+        substitute = bool(fixes) and not _inside(fixes, lex.find("gives_in", words))  # "here's your giraffe, bite this instead"
+        if (lex.find("gives_in", words) or lex.find("grudging", core) or grant or handed) and not delayed and not substitute:
             labels["gives_in"] = span
             if _inside(lex.find("fixes_or_distracts", words), lex.find("gives_in", words)):
                 labels.pop("fixes_or_distracts", None)  # "here's your cookie" hands over the disputed thing
@@ -467,15 +469,20 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
         joined = c.words + [nxt.joiner] if nxt and nxt.joiner and nxt.sentence == c.sentence else c.words
         if lex.find("grudging", joined):
             continue  # "have one if you must" hands it over; nothing is held over the child
-        either = c.joiner == "or" and k > 0  # "knock it off | or there's no park"
+        either = c.joiner == "or" and k > 0 and not clauses[k - 1].question  # "knock it off | or there's no park"
+        if lex.find("offer_conditions", joined) and not either:
+            continue  # "if you want, you can sit with me" offers; nothing is demanded
         if not (lex.find("threat_conditions", joined) or either):
             continue
         window = [q for q in clauses[max(0, k - 1) : k + 2] if q.sentence == c.sentence or q is c]
         hits = [q for q in window if lex.find("consequences", q.words)]
+        if either and lex.find("or_consequences", c.words):
+            hits.append(c)  # "stop it | or you'll go to bed early": whatever follows "or" is the consequence
         if hits:
             for q in {id(x): x for x in [c, *hits]}.values():
                 q.labels["threatens_or_bribes"] = (0, len(q.tokens))
                 q.labels.pop("holds_limit", None)  # a reward that is the disputed thing still gives in
+                q.labels.pop("lectures", None)  # "no party next time" names the consequence; it does not moralise
 
 
 def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
