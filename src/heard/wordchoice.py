@@ -517,8 +517,35 @@ def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
     for a, b in zip(clauses, clauses[1:]):
         if _strip_fillers(a.words, lex) == ["look"] and b.sentence - a.sentence in (0, 1):
             core = _strip_fillers(b.words, lex)
-            if b.words[:2] in (["there", "is"], ["there", "are"], ["who", "is"]) or core[:1] in (["a"], ["an"]):
+            if b.words[:2] in (["there", "is"], ["there", "are"], ["who", "is"]) or core[:1] in (["a"], ["an"], ["the"], ["your"], ["those"], ["these"]):
                 b.labels["fixes_or_distracts"] = (0, len(b.tokens))
+
+
+def _substitutes(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "Here's your giraffe, | bite this instead": what is handed over is a substitute, not the thing in dispute."""
+    for a, b in zip(clauses, clauses[1:]):
+        if "gives_in" in a.labels and a.sentence == b.sentence and "fixes_or_distracts" in b.labels:
+            if any(b.words[m.end - 1] == "instead" for m in lex.find("fixes_or_distracts", b.words)):
+                a.labels.pop("gives_in")
+
+
+def _overstated(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "You hate her and wish she'd never been born": an overstated wish takes the feeling past what the child said."""
+    over = {c.sentence for c in clauses if lex.find("overstated_wishes", c.words)}
+    for c in clauses:
+        if c.sentence in over:
+            for a in ACK:
+                c.labels.pop(a, None)
+            if lex.find("overstated_wishes", c.words):
+                c.labels["projects_feeling"] = (0, len(c.tokens))
+
+
+def _dismissing_guesses(clauses: list[Clause]) -> None:
+    """ "You don't really hate them, you're just tired": a guess that explains the feeling away is part of the dismissal."""
+    dismissing = {c.sentence for c in clauses if "dismisses_feeling" in c.labels}
+    for c in clauses:
+        if c.sentence in dismissing and c.words[:1] not in (["he"], ["she"], ["they"], ["it"]):
+            c.labels.pop("adds_commentary", None)  # "he's just saying hello" still guesses at someone else
 
 
 def _presence_on_terms(clauses: list[Clause]) -> None:
@@ -594,10 +621,13 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     if scenario.limit_needed:
         _resigned_grants(clauses, lex)
     _pointing(clauses, lex)
+    _substitutes(clauses, lex)
     _questions(clauses, lex)
     _threats(clauses, lex)
     _long_lectures(clauses, lex)
     _presence_on_terms(clauses)
+    _overstated(clauses, lex)
+    _dismissing_guesses(clauses)
     _mocking_tags(clauses)
     if not scenario.limit_needed:
         for c in clauses:
