@@ -506,3 +506,84 @@ def test_round_four_limit_families_with_negatives():
 ])
 def test_round_four_families_survive_recogniser_form(sid, text):
     assert ids(spoken(text), sid) == ids(text, sid)
+
+
+# --- round five: wider threat grammar and the families found with it ---------------------------------
+
+
+@pytest.mark.parametrize("text,sid", [
+    ("Put that down or you'll be going straight to bed.", "car-keys"),
+    ("Kick the seat once more and there's no swimming.", "car-keys"),
+    ("Hit your brother again and the tablet is gone.", "brothers"),
+    ("Stop all this shouting right now and you can pick a sweet.", "go-away"),
+    ("If you lie down, you can keep the torch.", "bedtime-limit"),
+])
+def test_threats_are_any_condition_with_a_consequence(text, sid):
+    assert "threatens_or_bribes" in ids(text, sid)
+    assert "threatens_or_bribes" in ids(spoken(text), sid)
+
+
+@pytest.mark.parametrize("text,sid", [
+    ("If you want, you can come and sit with me.", "no-hugs"),
+    ("Do you want your teddy or your blanket?", "night-waking"),
+    ("You fell again and bumped your knee.", "tripped-rug"),
+])
+def test_offers_choices_and_plain_accounts_are_not_threats(text, sid):
+    assert "threatens_or_bribes" not in ids(text, sid)
+
+
+def test_warning_off_tears_and_the_adults_used_up_patience_press_to_stop():
+    assert "pushes_to_stop" in ids("Don't you start sobbing about it.", "cookie")
+    assert "pushes_to_stop" in ids("Don't make such a big fuss.", "tripped-rug")
+    assert "pushes_to_stop" in ids("I've had enough of this moaning.", "brothers")
+    assert "pushes_to_stop" in ids("Screaming at bedtime is for babies.", "bedtime-limit")
+    # the child's own fill of something is their view, not pressure
+    assert "pushes_to_stop" not in ids("You've had enough of your brothers today.", "brothers")
+
+
+def test_what_the_other_did_made_small_is_dismissing():
+    assert "dismisses_feeling" in ids("She only tapped you.", "shoulder-touch")
+    assert "dismisses_feeling" in ids("He didn't mean any harm.", "shoulder-touch")
+    assert "dismisses_feeling" in ids("This is getting a bit silly now.", "floodgates")
+    assert "dismisses_feeling" in ids("no more tears everything will be fine", "elevator-baby")
+    # said plainly, the same event is the child's view
+    assert "dismisses_feeling" not in ids("She tapped you on the arm.", "shoulder-touch")
+
+
+def test_contact_the_adult_imposes_or_needs_is_insisting():
+    assert "insists_on_contact" in ids("You said no, but I'm going to cuddle you anyway.", "no-hugs")
+    assert "insists_on_contact" in ids("Mummy needs a cuddle right now.", "no-hugs")
+    # holding a child back is a limit action, and presence without contact is an offer
+    assert "insists_on_contact" not in ids("I'll hold you back from the dog.", "biting")
+    assert ids("I'm still right here.", "no-hugs") == {"offers_presence"}
+
+
+def test_labels_pinned_with_new_adjectives_shame():
+    assert "shames_or_labels" in ids("What a stroppy little girl.", "go-away")
+    assert "shames_or_labels" in ids("You're being so horrid.", "go-away")
+    assert "shames_or_labels" in ids("act your age", "brothers")
+    assert "shames_or_labels" not in ids("You seem really cross.", "go-away")
+
+
+def test_a_substitute_offered_instead_is_a_fix_not_giving_in():
+    got = ids("Here's your rubber ring, chew this instead.", "biting")
+    assert "fixes_or_distracts" in got and "gives_in" not in got
+    assert "gives_in" in ids("Oh fine, here's the cookie.", "cookie")
+
+
+def test_pointing_at_something_new_after_look_redirects():
+    assert "fixes_or_distracts" in ids("Look, the big red lorry!", "elevator-baby")
+    assert "fixes_or_distracts" not in ids("Look, I know it's hard.", "elevator-baby")
+
+
+def test_an_overstated_wish_projects_and_a_guess_that_explains_it_away_is_part_of_the_dismissal():
+    got = ids("You wish she'd never been born.", "new-baby")
+    assert "projects_feeling" in got and "acknowledges_feeling" not in got
+    assert ids("You're angry with her.", "new-baby") == {"acknowledges_feeling"}
+    got = ids("You don't really mean that, you're just hungry.", "brothers")
+    assert "dismisses_feeling" in got and "adds_commentary" not in got
+    assert "adds_commentary" in ids("You're probably just hungry.", "brothers")
+
+
+def test_allowing_this_much_feeling_is_not_naming_it():
+    assert ids("It's fine to be this cross.", "go-away") == {"allows_feeling"}
