@@ -587,3 +587,23 @@ def test_an_overstated_wish_projects_and_a_guess_that_explains_it_away_is_part_o
 
 def test_allowing_this_much_feeling_is_not_naming_it():
     assert ids("It's fine to be this cross.", "go-away") == {"allows_feeling"}
+
+
+def test_holding_something_back_until_the_child_complies_is_a_threat_but_waiting_until_ready_is_not():
+    assert "threatens_or_bribes" in ids("No stories until you put your pyjamas on.", "bedtime-limit")
+    assert "threatens_or_bribes" in ids("be a good girl and you will get a sticker", "cookie")
+    assert "threatens_or_bribes" in ids("If you scream again, I'm telling your dad.", "go-away")
+    assert "threatens_or_bribes" not in ids("I'll stay here until you're ready.", "go-away")
+    assert "threatens_or_bribes" not in ids("If you need to, tell your teacher.", "missing-mum")
+
+
+def test_asking_for_a_smile_or_an_end_to_the_tears_presses_to_stop():
+    assert "pushes_to_stop" in ids("Turn off the waterworks.", "floodgates")
+    assert "pushes_to_stop" in ids("give me a smile", "floodgates")
+    assert "pushes_to_stop" not in ids("You're smiling again.", "floodgates")
+
+
+def test_the_adults_own_wish_for_contact_is_insisting():
+    assert "insists_on_contact" in ids("I just want a cuddle.", "no-hugs")
+    assert "insists_on_contact" in ids("Look at my face.", "no-hugs")
+    assert "insists_on_contact" not in ids("You don't want a cuddle.", "no-hugs")
