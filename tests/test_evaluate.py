@@ -40,12 +40,13 @@ def test_bad_data_file_is_a_one_line_error(tmp_path):
 
 
 # (file, --ids, responses, floor): each floor is the macro-F1 measured on that set, less a margin.
-# D is the report set: its texts and per-item errors were never looked at while tuning; it was scored
-# once before (0.864) and once after (0.877) the fourth round, and predicts the score on unseen dev-like
-# data. C, B, A and the holdout have since been tuned on, so their floors are modest guards against
-# regressions (measured after the fourth round: C 0.944, B 0.976, A even 0.942, holdout even 0.934).
+# E is the report set: its texts and per-item errors were never looked at while tuning; it was scored
+# once before (0.850) and once after (0.857) the fifth round, and predicts the score on unseen dev-like
+# data. D, C, B, A and the holdout have been tuned on, so their floors are modest guards against
+# regressions (measured after the fifth round: D 0.964, C 0.948, B 0.979, A even 0.942, holdout even 0.934).
 REPORT_SETS = [
-    ("responses-blind-d.jsonl", None, 192, 0.85),  # report only: dev-like, written blind
+    ("responses-blind-e.jsonl", None, 192, 0.83),  # report only: dev-like, written blind
+    ("responses-blind-d.jsonl", None, 192, 0.92),  # tuning: dev-like
     ("responses-blind-c.jsonl", None, 192, 0.90),  # tuning: dev-like
     ("responses-blind-b.jsonl", None, 160, 0.92),  # tuning: dev-like
     ("responses-blind-a.jsonl", "even", 104, 0.90),  # tuning: concern-heavy
