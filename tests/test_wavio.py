@@ -121,3 +121,14 @@ def test_missing_file_and_folder(tmp_path):
         probe(tmp_path / "nope.wav")
     with pytest.raises(BadAudio, match="folder"):
         probe(tmp_path)
+
+
+def test_a_long_file_is_read_in_bounded_memory_and_cut_at_the_take_limit(tmp_path, speech):
+    from heard.takeio import MAX_TAKE_S, read_take
+
+    minutes = np.tile(speech, int(150 * 16000 / len(speech)) + 1)  # ~2.5 min of audio
+    p = save(tmp_path / "long.wav", minutes)
+    take = read_take(p, cue_end=1.0)
+    assert take.truncated
+    assert len(take.samples) == int((1.0 + MAX_TAKE_S) * 16000)
+    assert len(take.mask) == len(take.samples) // 480

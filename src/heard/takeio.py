@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +51,6 @@ def read_take(path: Path, model=None, cue_end: float = 0.0) -> FileTake:
             decisions.append(vad.is_speech(pending[i: i + FRAME_SAMPLES]))
         pending = pending[whole:]
         if truncated:
-            print(f"heard: note: only the first {MAX_TAKE_S:.0f} s after the cue were analysed",
-                  file=sys.stderr)
             break
     samples = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int16)
     transcript = rec.final() if rec is not None else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
 from ..errors import HeardError
@@ -79,6 +80,11 @@ def _analyse_file(args, scenario, analyse_audio):
         probe(args.baseline)
     model = load_model(resolve_model(args.model))
     take = read_take(args.take, model, args.cue_end)
+    if take.truncated:
+        from ..takeio import MAX_TAKE_S
+
+        print(f"heard: note: only the first {MAX_TAKE_S:.0f} s after the cue were analysed",
+              file=sys.stderr)
     if args.baseline is not None:
         base = read_take(args.baseline)
         baseline = baseline_from_prosody(measure_prosody(base.samples, base.mask))
