@@ -37,16 +37,16 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))  # audio_helpers: the espeak-ng speech the tests use
 
 from audio_helpers import espeak, silence  # noqa: E402
-from heard.analysis import analyse_audio  # noqa: E402
-from heard.capture import Chunk  # noqa: E402
-from heard.controls import KeyInput  # noqa: E402
-from heard.errors import HeardError, ModelMissing  # noqa: E402
-from heard.listener import ArraySource, TurnListener, listen_array  # noqa: E402
-from heard.recogniser import load_model  # noqa: E402
-from heard.scenarios import all_scenarios  # noqa: E402
-from heard.session import PracticeSession, SessionSettings  # noqa: E402
-from heard.settings import RATE  # noqa: E402
-from heard.speech_out import Synthesiser  # noqa: E402
+from heard.analysis.take import analyse_audio  # noqa: E402
+from heard.audio.capture import Chunk  # noqa: E402
+from heard.practice.controls import KeyInput  # noqa: E402
+from heard.core.errors import HeardError, ModelMissing  # noqa: E402
+from heard.listen.listener import ArraySource, TurnListener, listen_array  # noqa: E402
+from heard.listen.recogniser import load_model  # noqa: E402
+from heard.core.scenarios import all_scenarios  # noqa: E402
+from heard.practice.session import PracticeSession, SessionSettings  # noqa: E402
+from heard.core.settings import RATE  # noqa: E402
+from heard.audio.speech_out import Synthesiser  # noqa: E402
 
 SEED = 4
 CHUNK_S = 0.03  # what MicCapture delivers (block_ms=30)

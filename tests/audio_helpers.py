@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from heard.wavio import RATE, read_wav, write_wav
+from heard.audio.wavio import RATE, read_wav, write_wav
 
 
 def espeak(text: str, voice: str = "en-us", pitch: int = 50, speed: int = 150,

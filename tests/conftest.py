@@ -46,7 +46,7 @@ def ko_model_dir() -> Path:
 @pytest.fixture(scope="session")
 def ko_model(ko_model_dir):
     """The Korean vosk model, loaded once per test session (~2.5 s, ~300 MB)."""
-    from heard.recogniser import load_model
+    from heard.listen.recogniser import load_model
 
     return load_model(ko_model_dir)
 

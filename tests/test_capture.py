@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from audio_helpers import espeak
-from heard.capture import MicCapture, MicrophoneLost
-from heard.errors import DeviceError
-from heard.settings import RATE
+from heard.audio.capture import MicCapture, MicrophoneLost
+from heard.core.errors import DeviceError
+from heard.core.settings import RATE
 from pulse import FifoWriter, pulse_server  # noqa: F401 - the fixture
 
 

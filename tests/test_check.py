@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cli_helpers import run_heard
-from heard.check import (FAIL, PASS, WARN, CheckSettings, judge_level, load_settings,
+from heard.practice.check import (FAIL, PASS, WARN, CheckSettings, judge_level, load_settings,
                          measure_level, run_checks, tone)
 from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
 
@@ -48,7 +48,7 @@ def test_thresholds_come_from_the_toml_and_bad_entries_are_one_line(tmp_path):
     assert load_settings(f).silent_dbfs == -40.0
     assert judge_level(measure_level(_sine(-50.0)), load_settings(f)).status == WARN
     f.write_text("[check]\nsilent_db = -40\n")
-    from heard.errors import HeardError
+    from heard.core.errors import HeardError
 
     with pytest.raises(HeardError, match="unknown keys silent_db"):
         load_settings(f)

@@ -7,9 +7,9 @@ import os
 import pytest
 
 from cli_helpers import assert_one_line_error, run_heard
-from heard import devices
-from heard.devices import Device, list_devices, match_device, pick_device
-from heard.errors import DeviceError
+from heard.audio import devices
+from heard.audio.devices import Device, list_devices, match_device, pick_device
+from heard.core.errors import DeviceError
 
 REAL = list_devices()
 NO_DEVICES = "PortAudio lists no audio devices on this machine (no sound card)"

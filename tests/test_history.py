@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import one_line, run_heard
-from heard.history import (History, HistoryUnavailable, TakeRecord, Trend, compute_trends,
+from heard.store.history import (History, HistoryUnavailable, TakeRecord, Trend, compute_trends,
                            load_wording, open_history_or_warn)
 
 SECRET = "zebra marmalade whispered softly"
@@ -199,7 +199,7 @@ def test_forget_all_leaves_no_words_recordings_or_findings(db):
 
 KILLED_WRITER = textwrap.dedent("""
     import sqlite3, sys, time
-    from heard.history import History, TakeRecord
+    from heard.store.history import History, TakeRecord
     db = sys.argv[1]
     with History(db) as h:
         for i in range(3):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from audio_helpers import concat, espeak, silence
-from heard.controls import COMMAND_ENDPOINT, load_command_words
-from heard.listener import ArraySource, TurnListener, listen_array
-from heard.settings import RATE
+from heard.practice.controls import COMMAND_ENDPOINT, load_command_words
+from heard.listen.listener import ArraySource, TurnListener, listen_array
+from heard.core.settings import RATE
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,7 @@ def test_reply_after_a_wait_is_one_turn_with_its_words_on_the_take_timeline(list
 
 
 def test_the_same_words_as_decoding_the_whole_reply(listener, reply, ko_model):
-    from heard.recogniser import transcribe
+    from heard.listen.recogniser import transcribe
 
     audio = concat(silence(1.0), reply, silence(2.0))
     live = listen_array(listener, audio, listen_s=10).transcript
@@ -130,9 +130,9 @@ def test_realtime_stamps_follow_the_end_of_speech(listener, reply):
 
 # ---------------------------------------------------------------- step commands
 
-from heard.controls import STEPS, KeyInput, StepWaiter, key_to_step  # noqa: E402
-from heard.errors import HeardError  # noqa: E402
-from heard.transcript import Transcript, Word  # noqa: E402
+from heard.practice.controls import STEPS, KeyInput, StepWaiter, key_to_step  # noqa: E402
+from heard.core.errors import HeardError  # noqa: E402
+from heard.core.transcript import Transcript, Word  # noqa: E402
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

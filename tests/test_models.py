@@ -16,8 +16,9 @@ import pytest
 
 from cli_helpers import assert_one_line_error, run_heard
 from model_helpers import linked_copy
-from heard import models, paths
-from heard.errors import HeardError, ModelMissing
+from heard.listen import models
+from heard.core import paths
+from heard.core.errors import HeardError, ModelMissing
 
 DEFAULT = models.DEFAULT_MODEL
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from heard.errors import HeardError
-from heard.paths import read_toml
+from heard.core.errors import HeardError
+from heard.core.paths import read_toml
 
 
 def test_a_good_file_reads(tmp_path):

@@ -22,9 +22,9 @@ import time
 import numpy as np
 import pytest
 
-from heard import devices
-from heard.errors import DeviceError
-from heard.playback import Player
+from heard.audio import devices
+from heard.core.errors import DeviceError
+from heard.audio.playback import Player
 from pulse import pulse_server  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]

@@ -14,10 +14,10 @@ import pytest
 
 from audio_helpers import espeak
 from cli_helpers import assert_one_line_error, run_heard
-from heard import devices
-from heard.controls import KeyInput
-from heard.session import PracticeSession, SessionSettings
-from heard.settings import RATE
+from heard.audio import devices
+from heard.practice.controls import KeyInput
+from heard.practice.session import PracticeSession, SessionSettings
+from heard.core.settings import RATE
 from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]

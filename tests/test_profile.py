@@ -9,10 +9,10 @@ import stat
 import pytest
 
 from audio_helpers import espeak, silence
-from heard.errors import BadAudio
-from heard.profile import (Baseline, baseline_from_prosody, default_path, load_baseline,
+from heard.core.errors import BadAudio
+from heard.store.baseline import (Baseline, baseline_from_prosody, default_path, load_baseline,
                            save_baseline)
-from heard.prosody import measure
+from heard.analysis.prosody import measure
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from audio_helpers import concat, espeak, silence
-from heard.prosody import measure, pitch_track, syllable_nuclei
-from heard.vad import speech_mask
+from heard.analysis.prosody import measure, pitch_track, syllable_nuclei
+from heard.listen.vad import speech_mask
 
 RATE = 16000
 RNG = np.random.default_rng(7)

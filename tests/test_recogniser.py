@@ -10,8 +10,8 @@ import pytest
 
 from audio_helpers import concat, espeak, silence
 from model_helpers import linked_copy
-from heard.errors import ModelMissing
-from heard.recogniser import StreamingRecogniser, load_model, transcribe
+from heard.core.errors import ModelMissing
+from heard.listen.recogniser import StreamingRecogniser, load_model, transcribe
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from audio_helpers import espeak
-from heard.analysis import analyse_text
-from heard.history import History
-from heard.recording import RecordingSettings, TakeRecorder, take_record
-from heard.scenarios import get_scenario
-from heard.wavio import read_wav
+from heard.analysis.take import analyse_text
+from heard.store.history import History
+from heard.store.recording import RecordingSettings, TakeRecorder, take_record
+from heard.core.scenarios import get_scenario
+from heard.audio.wavio import read_wav
 
 WORDS = "You really wanted that cookie, and you're cross that I said no."
 LATENCY = {"end_of_turn": 0.012, "final_transcript": 0.31, "analysis_done": 0.4}
@@ -118,7 +118,7 @@ def test_an_unusable_history_place_warns_once_and_saves_nothing(tmp_path, analys
 
 
 def test_bad_mode_is_a_one_line_error():
-    from heard.errors import HeardError
+    from heard.core.errors import HeardError
 
     with pytest.raises(HeardError, match="off, anonymous, full"):
         RecordingSettings("everything")

@@ -4,9 +4,9 @@ The model and microphone are stand-ins here (plain objects) because set-up
 never touches them; the live loop is tested on PulseAudio in test_practice_pulse.
 """
 
-from heard.controls import KeyInput
-from heard.profile import Baseline, save_baseline
-from heard.session import PracticeSession, SessionSettings
+from heard.practice.controls import KeyInput
+from heard.store.baseline import Baseline, save_baseline
+from heard.practice.session import PracticeSession, SessionSettings
 
 
 def _prepared(**settings) -> PracticeSession:

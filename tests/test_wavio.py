@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from audio_helpers import concat, espeak, save, silence
-from heard.errors import BadAudio
-from heard.resample import StreamResampler, resample
-from heard.vad import speech_mask
-from heard.wavio import iter_wav, probe, read_wav, write_wav
+from heard.core.errors import BadAudio
+from heard.audio.resample import StreamResampler, resample
+from heard.listen.vad import speech_mask
+from heard.audio.wavio import iter_wav, probe, read_wav, write_wav
 
 
 def raw_wav(path, data: bytes, rate: int, channels: int, bits: int, tag: int = 1,
@@ -124,7 +124,7 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_a_long_file_is_read_in_bounded_memory_and_cut_at_the_take_limit(tmp_path, speech):
-    from heard.takeio import MAX_TAKE_S, read_take
+    from heard.listen.takeio import MAX_TAKE_S, read_take
 
     minutes = np.tile(speech, int(150 * 16000 / len(speech)) + 1)  # ~2.5 min of audio
     p = save(tmp_path / "long.wav", minutes)

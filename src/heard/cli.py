@@ -13,7 +13,7 @@ import pkgutil
 import sys
 
 from . import __version__, commands
-from .errors import HeardError
+from heard.core.errors import HeardError
 
 # Order in --help; commands not listed follow alphabetically.
 _ORDER = ["practice", "analyse", "scenarios", "calibrate", "models", "devices",

@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from ..errors import HeardError
+from heard.core.errors import HeardError
 
 
 def _seconds(text: str) -> float:
@@ -44,8 +44,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..analysis import analyse_audio, analyse_text
-    from ..scenarios import get_scenario
+    from heard.analysis.take import analyse_audio, analyse_text
+    from heard.core.scenarios import get_scenario
 
     scenario = get_scenario(args.scenario)
     if args.text is not None and args.take is not None:
@@ -66,12 +66,12 @@ def run(args) -> int:
 
 
 def _analyse_file(args, scenario, analyse_audio):
-    from ..models import resolve_model
-    from ..profile import baseline_from_prosody, load_baseline
-    from ..prosody import measure as measure_prosody
-    from ..recogniser import load_model
-    from ..takeio import read_take
-    from ..wavio import probe
+    from heard.listen.models import resolve_model
+    from heard.store.baseline import baseline_from_prosody, load_baseline
+    from heard.analysis.prosody import measure as measure_prosody
+    from heard.listen.recogniser import load_model
+    from heard.listen.takeio import read_take
+    from heard.audio.wavio import probe
 
     # Every check that can fail fast comes before the slow model load.
     if args.cue_end > probe(args.take).duration:
@@ -81,7 +81,7 @@ def _analyse_file(args, scenario, analyse_audio):
     model = load_model(resolve_model(args.model))
     take = read_take(args.take, model, args.cue_end)
     if take.truncated:
-        from ..takeio import MAX_TAKE_S
+        from heard.listen.takeio import MAX_TAKE_S
 
         print(f"heard: note: only the first {MAX_TAKE_S:.0f} s after the cue were analysed",
               file=sys.stderr)
@@ -95,8 +95,8 @@ def _analyse_file(args, scenario, analyse_audio):
 
 
 def _speak(text: str, args) -> None:
-    from ..speech_out import ADULT, Synthesiser
-    from ..wavio import to_int16, write_wav
+    from heard.audio.speech_out import ADULT, Synthesiser
+    from heard.audio.wavio import to_int16, write_wav
 
     synth = Synthesiser()
     try:
@@ -106,7 +106,7 @@ def _speak(text: str, args) -> None:
     if args.save_speech:
         write_wav(args.save_speech, to_int16(audio), rate)
         return
-    from ..playback import Player
+    from heard.audio.playback import Player
 
     Player(args.output_device).play(audio, rate)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import HeardError
-from ..paths import prompts_dir, read_toml
+from heard.core.errors import HeardError
+from heard.core.paths import prompts_dir, read_toml
 
 
 def register(sub) -> None:
@@ -30,8 +30,8 @@ def passage() -> str:
 
 
 def run(args) -> int:
-    from ..profile import baseline_from_prosody, default_path, load_baseline, save_baseline
-    from ..prosody import measure
+    from heard.store.baseline import baseline_from_prosody, default_path, load_baseline, save_baseline
+    from heard.analysis.prosody import measure
 
     if args.show:
         b = load_baseline()
@@ -47,7 +47,7 @@ def run(args) -> int:
         print("Baseline deleted; tone is compared with typical voices until you calibrate again.")
         return 0
     if args.wav is not None:
-        from ..takeio import read_take
+        from heard.listen.takeio import read_take
 
         take = read_take(args.wav)
         samples, mask = take.samples, take.mask
@@ -70,8 +70,8 @@ def _describe(b) -> str:
 
 def _record(args):
     """Record one turn from the microphone, ended by a pause."""
-    from ..capture import MicCapture
-    from ..listener import TurnListener
+    from heard.audio.capture import MicCapture
+    from heard.listen.listener import TurnListener
 
     print("Read this aloud in your ordinary, relaxed voice, then pause:\n")
     print("  " + passage() + "\n")

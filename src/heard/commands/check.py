@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ..check import ITEMS, load_settings, overall, run_checks
+from heard.practice.check import ITEMS, load_settings, overall, run_checks
 
 
 def _items(text: str) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..devices import list_devices
+from heard.audio.devices import list_devices
 
 
 def register(sub) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import HeardError
-from ..history import AUDIO_DIR_NAME, History, HistoryCorrupt, default_path, wipe
+from heard.core.errors import HeardError
+from heard.store.history import AUDIO_DIR_NAME, History, HistoryCorrupt, default_path, wipe
 
 
 def register(sub) -> None:

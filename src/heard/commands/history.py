@@ -6,7 +6,7 @@ import argparse
 import json
 from datetime import datetime
 
-from ..history import History, TakeRecord, Wording, default_path, load_wording
+from heard.store.history import History, TakeRecord, Wording, default_path, load_wording
 
 TREND_WINDOW = 10  # takes per comparison window: enough to smooth one odd take
 FIRST_WORDS = 8

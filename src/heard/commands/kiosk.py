@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import HeardError
+from heard.core.errors import HeardError
 
 
 def _seconds(text: str) -> float:
@@ -43,7 +43,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..kiosk import Kiosk, KioskSettings, load_playlist, stop_on_signals
+    from heard.practice.kiosk import Kiosk, KioskSettings, load_playlist, stop_on_signals
 
     if args.keep_audio and args.history != "full":
         raise HeardError("--keep-audio needs --history full (visitors' voices are never kept "

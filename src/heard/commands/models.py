@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import models
-from ..errors import ModelMissing
+from heard.listen import models
+from heard.core.errors import ModelMissing
 
 
 def register(sub) -> None:

@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..session import PracticeSession, SessionSettings
+    from heard.practice.session import PracticeSession, SessionSettings
 
     settings = SessionSettings(
         scenarios=tuple(args.scenario or ()), input_device=args.input_device,
@@ -36,11 +36,11 @@ def run(args) -> int:
         model=args.model, lang=args.lang, once=args.once,
         voice_commands=not args.no_voice_commands, push_to_talk=args.push_to_talk)
     # Fail in one line (pointing to `heard analyse`) before the slow model load.
-    from ..devices import list_devices, pick_device
+    from heard.audio.devices import list_devices, pick_device
 
     pick_device(list_devices(), args.input_device, "input")
-    from ..errors import HeardError
-    from ..recording import RecordingSettings, TakeRecorder
+    from heard.core.errors import HeardError
+    from heard.store.recording import RecordingSettings, TakeRecorder
 
     if args.keep_audio and args.no_history:
         raise HeardError("--keep-audio needs the history; leave out --no-history")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..scenarios import all_scenarios
+from heard.core.scenarios import all_scenarios
 
 
 def register(sub) -> None:

@@ -1,0 +1,1 @@
+"""Pure analysis of a take: word choice, pacing, prosody, tone, feedback wording."""

@@ -1,0 +1,145 @@
+"""The word-choice lexicon: phrase lists from prompts/lexicon/*.toml, compiled.
+
+Facilitators extend the phrase lists without touching code, so phrases are
+written as plain words with a tiny notation (see prompts/lexicon/README.md)
+and normalised with the same rules as the parent's words before matching.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from heard.core.errors import HeardError
+from heard.core.paths import prompts_dir, read_toml
+
+FILES = ("grammar", "emotions", "concerns", "strengths", "settings")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a phrase matched, in token positions [start, end) of a clause."""
+
+    start: int
+    end: int
+
+
+class Phrases:
+    """A list of phrases compiled to one regex over space-joined tokens."""
+
+    def __init__(self, patterns: list[str]):
+        self.patterns = patterns
+        self._rx = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+    def find(self, tokens: list[str]) -> list[Match]:
+        """All non-overlapping matches, as token spans."""
+        if self._rx is None or not tokens:
+            return []
+        text = " " + " ".join(tokens) + " "
+        # character offset of each token start -> token index
+        starts, pos = {}, 1
+        for i, t in enumerate(tokens):
+            starts[pos] = i
+            pos += len(t) + 1
+        out = []
+        for m in self._rx.finditer(text):
+            a, b = m.start(), m.end() - 1
+            if a not in starts:
+                continue
+            i = starts[a]
+            n = len(text[a:b].split())
+            out.append(Match(i, i + max(n, 1)))
+        return out
+
+    def __bool__(self) -> bool:
+        return self._rx is not None
+
+
+@dataclass
+class Lexicon:
+    grammar: dict
+    words: dict[str, list[str]]
+    feelings: dict[str, tuple[str, int]]  # phrase -> (family, level)
+    family_of_shown: dict[str, str]
+    levels: dict[str, int]
+    phrases: dict[str, Phrases] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)  # normalised plain lists
+    settings: dict = field(default_factory=dict)
+
+    def has(self, name: str, tokens: list[str]) -> bool:
+        return bool(self.phrases[name].find(tokens))
+
+    def find(self, name: str, tokens: list[str]) -> list[Match]:
+        return self.phrases[name].find(tokens)
+
+
+def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
+    """Turn one readable phrase into a regex over normalised tokens."""
+    parts = []
+    toks = phrase.split()
+    start = bool(toks) and toks[0] == "^"  # at the start of the clause (after fillers)
+    end = bool(toks) and toks[-1] == "$"  # at the end of the clause
+    toks = toks[int(start) : len(toks) - int(end)]
+    for pos in toks:
+        if pos.count("[") != pos.count("]"):
+            raise HeardError(f"lexicon phrase '{phrase}': [...] marks one optional word; write [a] [b] for two")
+        optional = pos.startswith("[") and pos.endswith("]")
+        if optional:
+            pos = pos[1:-1]
+        if pos == "*":
+            rx = r"\S+ "
+        elif pos == "**":
+            rx = r"(?:\S+ ){0,3}"
+        elif pos.startswith("{") and pos.endswith("}"):
+            alts = sets.get(pos[1:-1], [])
+            rx = "(?:" + "|".join(re.escape(a) + " " for a in sorted(alts, key=len, reverse=True)) + ")"
+        else:
+            alts = [" ".join(norm(a)) for a in pos.split("|")]
+            rx = "(?:" + "|".join(re.escape(a) + " " for a in alts if a) + ")"
+        parts.append(f"(?:{rx})?" if optional else rx)
+    return ("(?<=^ )" if start else "(?<= )") + "".join(parts) + ("$" if end else "")
+
+
+@lru_cache(maxsize=4)
+def _load(directory: str) -> Lexicon:
+    from heard.analysis.textnorm import normalise_phrase
+
+    d = Path(directory) / "lexicon"
+    raw = {n: read_toml(d / f"{n}.toml", "lexicon file") for n in FILES}
+    g = raw["grammar"]
+    words = {k: list(v) for k, v in g.get("words", {}).items()}
+    emo = raw["emotions"]
+    feelings = {k: (v[0], int(v[1])) for k, v in emo.get("feelings", {}).items()}
+    lex = Lexicon(
+        grammar=g,
+        words=words,
+        feelings=feelings,
+        family_of_shown=dict(emo.get("family_of_shown", {})),
+        levels=dict(emo.get("levels", {"mild": 1, "strong": 3})),
+        settings=raw["settings"],
+    )
+
+    def norm(text: str) -> list[str]:
+        return normalise_phrase(text, lex)
+
+    sets = {k: [" ".join(norm(x)) for x in v] for k, v in words.items() if isinstance(v, list)}
+    sets["feeling"] = [" ".join(norm(f)) for f in feelings]
+    for fname in ("concerns", "strengths"):
+        for key, val in raw[fname].items():
+            if not (isinstance(val, list) and all(isinstance(x, str) for x in val)):
+                raise HeardError(f"lexicon file {fname}.toml: '{key}' must be a list of phrases")
+            lex.lists[key] = [" ".join(norm(v)) for v in val]
+            lex.phrases[key] = Phrases([_compile(v, norm, sets) for v in val])
+    for key in ("fillers", "disfluencies"):
+        lex.lists[key] = [" ".join(norm(v)) if key == "fillers" else v for v in g.get(key, [])]
+    lex.phrases["tag_questions"] = Phrases(
+        [_compile(v, norm, sets) for v in words.get("tag_questions", [])]
+    )
+    return lex
+
+
+def load_lexicon() -> Lexicon:
+    """The lexicon under the current prompts folder (cached)."""
+    return _load(str(prompts_dir()))

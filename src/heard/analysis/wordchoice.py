@@ -1,0 +1,659 @@
+"""Word-choice findings: what the parent's words do, clause by clause.
+
+Every clause gets its own labels from phrase knowledge in prompts/lexicon/
+and a few general rules (who a feeling is attributed to, whether it fits what
+the child showed, whether the child's own words come back, "but" versus
+"and", questions with or without a question mark). Then take-level rules
+combine them as shared/spec/findings.md describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from heard.analysis.findings import Finding
+from heard.analysis.lexicon import Lexicon, Match, load_lexicon
+from heard.core.scenarios import Scenario
+from heard.analysis.textnorm import UNSURE, Clause, clauses_of, normalise_phrase, stem
+from heard.core.transcript import Transcript, Word
+
+ACK = ("reflects_words", "acknowledges_view", "acknowledges_feeling")
+# Concerns that make a clause's own acknowledgement not count ("he barely touched you").
+BLOCKING = ("pushes_to_stop", "dismisses_feeling", "lectures", "shames_or_labels", "adds_commentary",
+            "insists_on_contact")
+PHRASE_CONCERNS = (
+    "pushes_to_stop", "dismisses_feeling", "fixes_or_distracts", "lectures",
+    "shames_or_labels", "insists_on_contact", "adds_commentary",
+)
+SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are"}
+PRO_FORMS = {"one", "it", "that", "them", "some", "those", "this"}
+# "must" is left out: "you must feel abandoned" asserts a feeling rather than imagining one.
+MODAL_OR_TO = {"to", "can", "could", "will", "would", "might", "may", "should", "as"}
+ADVERBIAL = {"hard", "tough"}  # feeling words that also say how something was done
+INTENSIFIERS = {"so", "really", "very", "too", "quite", "pretty", "such"}
+CONDITIONS = {"when", "whenever", "if", "unless"}
+SUBORD = {"that", "when", "because", "about", "how", "for", "to", "with", "at", "and", "but", "right", "now"}
+# "you're saying", "you're feeling": a frame or a feeling, not an account of what the child is doing.
+NOT_DOING = {"going", "saying", "telling", "asking", "feeling", "being", "getting", "trying", "having"}
+# Verbs that link to a state ("you got scared"), not an event the child lived.
+LINKING = {"got", "felt", "was", "were", "became", "did", "had", "seemed", "looked", "gave", "give", "gives"}
+ADVERBS = {"not", "always", "never", "really", "just", "all", "so", "very"}
+CHILD = {"you", "your", "yours", "yourself"}
+ADULT = {"i", "me", "my", "we", "us", "myself"}
+
+
+@dataclass
+class WordChoiceResult:
+    findings: list[Finding] = field(default_factory=list)
+    uncertain_fraction: float = 0.0
+    unclear: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        return [f.id for f in self.findings]
+
+
+@dataclass
+class _Cue:
+    content: set[str]
+    verb: str
+    has_you: bool
+
+
+class _Context:
+    """What the scenario says, prepared once for matching."""
+
+    def __init__(self, sc: Scenario, lex: Lexicon):
+        self.sc, self.lex = sc, lex
+        w = lex.words
+        self.function = set(w.get("function", []))
+        self.light = set(w.get("light", []))
+        self.past = set(w.get("past_irregular", []))
+        self.modals = set(w.get("modals", []))
+        self.cues = self._cues(sc.cue_words)
+        self.quoted_cues = self._cues(sc.cue_words, swap=False)  # "'Get away from me', you're saying"
+        self.cue_stems = set().union(*(c.content for c in self.cues)) if self.cues else set()
+        self.facts = {stem(t) for f in sc.facts for t in normalise_phrase(f, lex)} - self.function
+        self.limit = {stem(t) for t in normalise_phrase(sc.limit, lex)} - self.function - {
+            "will", "not", "let", "so", "can", "would"
+        }
+        self.max_level = lex.levels.get(sc.intensity, 3)
+        # family -> strongest level the child showed in it ("worried" does not license "terrified")
+        self.families: dict[str, int] = {}
+        for f in sc.shown_feelings:
+            key = " ".join(normalise_phrase(f, lex))
+            fam, lvl = lex.feelings.get(key, (key, self.max_level))
+            fam = lex.family_of_shown.get(key) or fam
+            self.families[fam] = max(self.families.get(fam, 0), lvl)
+        self.feelings = sorted(
+            ((normalise_phrase(k, lex), v) for k, v in lex.feelings.items()), key=lambda kv: -len(kv[0])
+        )
+
+    def _cues(self, text: str, swap: bool = True) -> list[_Cue]:
+        out = []
+        for part in text.replace("!", ".").replace("?", ".").split("."):
+            toks = [SWAP.get(t, t) if swap else t for t in normalise_phrase(part, self.lex)]
+            content = [stem(t) for t in toks if t not in self.function]
+            verbs = [stem(t) for t in toks if t not in self.function | ADVERBS]
+            if content and verbs:
+                out.append(_Cue(set(content), verbs[0], bool(CHILD & set(toks))))
+        return out
+
+    # --- single-clause judgements -------------------------------------------------
+
+    def is_past(self, tok: str) -> bool:
+        return tok in self.past or (len(tok) > 4 and tok.endswith("ed") and not self.feeling_at([tok], 0))
+
+    def feeling_at(self, toks: list[str], i: int):
+        for words, val in self.feelings:
+            if toks[i : i + len(words)] == words:
+                return words, val
+        return None
+
+    def fits(self, family: str, level: int) -> bool:
+        if not self.sc.shown_feelings or level > self.max_level:
+            return False
+        return family == "general" or level <= self.families.get(family, 0)
+
+
+def _strip_fillers(words: list[str], lex: Lexicon) -> list[str]:
+    fillers = set(lex.lists.get("fillers", []))
+    i = 0
+    while i < len(words):
+        two = " ".join(words[i : i + 2])
+        if two in fillers and i + 2 <= len(words):
+            i += 2
+        elif words[i] in fillers:
+            i += 1
+        else:
+            break
+    rest = words[i:]
+    return [] if " ".join(rest) in fillers else rest
+
+
+def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None:
+    """The feeling this clause attributes to the child: (family, level, start, end)."""
+    i = 0
+    while i < len(core):
+        hit = ctx.feeling_at(core, i)
+        if not hit:
+            i += 1
+            continue
+        words, (family, level) = hit
+        if i > 0 and core[i - 1] == "not" and words[0] != "not":
+            i += len(words)
+            continue  # "you're not scared" is a denial (dismisses_feeling)
+        before = [t for t in core[:i] if t in CHILD | ADULT]
+        after = [t for t in core[i + len(words) :] if t in CHILD | ADULT]
+        nxt = core[i + len(words) : i + len(words) + 1]
+        back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too", "this", "that"}]
+        hypothetical = len(back) >= 2 and back[-1] in {"be", "feel", "get"} and back[-2] in MODAL_OR_TO
+        lead = [t for t in core[:i] if t not in INTENSIFIERS]
+        verb_before = bool(lead) and (lead[-1].endswith(("ing", "ed")) or ctx.is_past(lead[-1]))
+        adverb = verb_before and words[0] in ADVERBIAL  # "crying so hard", "worked so hard"
+        conditional = any(t in CONDITIONS and core[k + 1 : k + 2] and core[k + 1] in CHILD
+                          for k, t in enumerate(core[:i]))  # "look at me when you're upset"
+        # "a scary dream" describes the dream ("a bit of a surprise" still names one)
+        describes = bool(lead) and lead[-1] in {"a", "an", "the"} and bool(nxt) and nxt[0] not in ctx.function | SUBORD
+        if hypothetical or adverb or conditional or describes:
+            i += len(words)
+            continue  # "it's okay to be cross" allows; "you'll be grumpy" predicts
+        if nxt and nxt[0] in CHILD | ADULT:
+            owner = "child" if nxt[0] in CHILD else "adult"  # "that hurt me", "it upset you"
+        elif before:
+            owner = "child" if before[-1] in CHILD else "adult"
+        elif after:
+            owner = "child" if after[0] in CHILD else "adult"
+        else:
+            owner = "child"  # "that really hurt", "it's hard": said about the child's moment
+        if owner == "child":
+            return family, level, i, i + len(words)
+        i += len(words)
+    return None
+
+
+def _reflects(core: list[str], ctx: _Context, quoted: bool = False, flipped: bool = False) -> bool:
+    """The child's words given back; `flipped`: given back with the polarity turned (a denial)."""
+    if not ctx.cues:
+        return False
+    stems = {stem(t) for t in core if t not in ctx.function}
+    if flipped and not (CHILD & set(core) or ctx.modals & set(core)) and "not" in stems:
+        stems = stems - {"not"}
+        return any(cue.verb in stems and "not" not in cue.content and len(cue.content & stems) / len(cue.content) >= 0.66
+                   and len(stems - ctx.cue_stems - {stem(t) for t in ctx.light}) < 2 for cue in ctx.cues)
+    if flipped:
+        return False
+    for cue in ctx.quoted_cues if quoted else ctx.cues:
+        if cue.verb not in stems or ("not" in stems) != ("not" in cue.content):
+            continue
+        if cue.has_you and not CHILD & set(core):
+            continue
+        cover = len(cue.content & stems) / len(cue.content)
+        if cover >= 0.66 or (cover >= 0.5 and PRO_FORMS & set(core)):
+            extra = {stem(t) for t in core if t not in ctx.light and t not in ctx.function} - ctx.cue_stems
+            if len(extra) < 2:
+                return True
+    return False
+
+
+def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
+    """Says plainly what happened or what the child wants, from the child's side."""
+    if not core:
+        return False
+    wit = lex.find("witness", core)
+    if wit and wit[0].start == 0 and wit[0].end == len(core):
+        return True
+    if core == ["i", "said", "no"]:
+        return True
+    if lex.find("noticing", core):
+        return True  # "so many tears", "you're awake": what the child is doing, noticed plainly
+    wanting = lex.find("wanting", core)
+    lead = core[max(0, wanting[0].start - 3) : wanting[0].start] if wanting else []
+    if "you" in lead and not {"if", "when", "whenever"} & set(lead):
+        return True  # "you want a cookie" ("come if you want to" offers, it doesn't describe)
+    cannot = any(core[k : k + 3] in (["you", "can", "not"], ["you", "could", "not"]) for k in range(len(core)))
+    if (any(t in ctx.modals for t in core) and not cannot) or "to" in core[:1]:
+        return False
+    if cannot:
+        return True  # "you can't have a cookie": the child's side of the limit
+    for j in range(len(core) - 2):
+        if core[j : j + 2] != ["you", "are"]:
+            continue
+        k = j + 2
+        while k < len(core) - 1 and core[k] in ADVERBS | {"still"}:
+            k += 1
+        doing = core[k].endswith("ing") and core[k] not in NOT_DOING
+        if doing and core[k + 1 : k + 2] != ["me"]:
+            return True  # "you're (still) crying": what the child is doing ("you're giving me ..." is a complaint)
+    has_child = bool(CHILD & set(core))
+    has_fact = any(stem(x) in ctx.facts for x in core)
+    for j, t in enumerate(core):
+        if j == 0 or core[0] in {"what", "why", "how"}:
+            continue
+        if ctx.is_past(t) and (has_child or has_fact):
+            return True
+        if t in {"was", "were"} and has_fact:
+            return True  # "that was a loud bark", "last night was the party"
+        if j == 1 and core[0] in {"he", "she", "they"} and t.endswith("ed") and ctx.is_past(t):
+            return True  # "she waved goodbye": what happened, told plainly
+    return False
+
+
+def _view_around_feeling(core: list[str], start: int, pos: int, ctx: _Context, lex: Lexicon) -> bool:
+    """The account that comes with a named feeling: "upset *that I took you out*", "you *woke up* scared"."""
+    sub = [k for k in range(pos, len(core)) if core[k] in {"that", "when", "because", "about", "how", "for"}]
+    if sub:
+        rest = core[sub[0] + 1 :]
+        if core[sub[0]] in {"for", "about"}:
+            return bool(rest) and rest[0].endswith("ing") and rest[0] not in NOT_DOING and len(rest) > 1
+        return bool(rest) and _view(rest, ctx, lex)
+    before, after = core[:start], core[pos:]
+    if len(after) >= 2 and _view(after, ctx, lex):
+        return True  # "you're sad Mummy left"
+    return any(ctx.is_past(t) and t not in LINKING for t in before[1:]) and _view(before, ctx, lex)
+
+
+def _hands_over(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
+    """ "Here, have the cookie", "fine, stay up then": an imperative that hands over what is in dispute."""
+    m = lex.find("resignation", core)
+    rest = core[m[-1].end :] if m else list(core)
+    if "then" in rest[1:]:
+        rest = rest[: rest.index("then", 1) + 1]  # recognised speech runs on: "hold the keys then just don't ..."
+    if {"not", "no", "never"} & set(rest):
+        return False
+    while rest and rest[0] in {"here", "just", "then", "oh", "go", "on"}:
+        rest = rest[1:]
+    about = any(stem(t) in ctx.facts | ctx.limit for t in rest)
+    if rest and rest[0] in lex.lists.get("grant_imperatives", []) and (about or rest[1:2] == ["one"]):
+        return True
+    return len(rest) >= 2 and rest[-1] == "then" and about
+
+
+def _limit_overlap(words: list[str], ctx: _Context) -> bool:
+    if not ctx.limit:
+        return False
+    stems = {stem(t) for t in words}
+    neg = bool({"not", "no", "never"} & set(words))
+    return neg and len(ctx.limit & stems) / len(ctx.limit) >= 0.6
+
+
+def _inside(inner: list, outer: list) -> bool:
+    """Every match in `inner` lies within some match in `outer`."""
+    return bool(outer) and all(any(o.start <= m.start and m.end <= o.end for o in outer) for m in inner)
+
+
+def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
+    words = c.words
+    core = _strip_fillers(words, lex)
+    labels = c.labels
+    if not core and lex.find("pushes_to_stop", words):
+        labels["pushes_to_stop"] = (0, len(words))  # "come on now!" is made of fillers but presses all the same
+    if not core or all(t == UNSURE for t in core):
+        return
+    span = (0, len(words))
+    off = len(words) - len(core)
+    for name in PHRASE_CONCERNS:
+        # on the clause as said and without its opening fillers, so "^ look $" also matches "oh look"
+        for m in {*lex.find(name, words), *(Match(x.start + off, x.end + off) for x in lex.find(name, core))}:
+            before = words[max(0, m.start - 4) : m.start]
+            counting = words[m.start] in {"count", "counting"}  # "I'm counting to three" presses the child ...
+            if name == "pushes_to_stop" and counting and ctx.sc.limit_needed:
+                continue  # ... to stop crying; where a limit is in dispute it counts down to compliance (a threat only)
+            if name == "pushes_to_stop" and "i" in before and not counting and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
+                continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
+            if name == "pushes_to_stop" and words[m.start] == "enough" and before[-1:] and before[-1] in {"had", "have", "has"} and "i" not in before:
+                continue  # "you've had enough of them" is the child's view
+            if name == "pushes_to_stop" and words[m.start] in {"keep", "carry"} and before[-1:] and before[-1] in ctx.modals:
+                continue  # "you can keep crying" gives permission to go on
+            if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
+                continue  # "you wanted to give me a kiss" tells what happened
+            if name == "insists_on_contact" and before[-1:] and before[-1] in {"you", "we", "they", "why"}:
+                continue  # "that's why you come here" says where the child goes, it doesn't summon
+            if name == "fixes_or_distracts" and words[m.end - 1] == "instead" and any(ctx.is_past(t) for t in words):
+                continue  # "you bit instead" tells what happened; "bite this instead" offers a substitute
+            labels[name] = span
+    if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words), lex.find("insists_on_contact", words)):
+        labels.pop("dismisses_feeling")  # "just one little cuddle": the size of the hug, not of the feeling
+    if "shames_or_labels" in labels and _inside(lex.find("shames_or_labels", words), lex.find("adds_commentary", words)):
+        labels.pop("shames_or_labels")  # "that naughty rug" blames the object, not the child
+    if "adds_commentary" in labels and _inside(lex.find("adds_commentary", words), lex.find("fixes_or_distracts", words)):
+        labels.pop("adds_commentary")  # "it always helps" promises a fix; it is not a dig at anyone
+    if c.question:
+        if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
+            labels["interrogates"] = span
+        request = core[1:2] == ["you"] and core[0] in {"can", "could", "will", "would"}
+        if not request or lex.find("gentle_offers", words):
+            labels.pop("insists_on_contact", None)  # "can I give you a hug?" asks; "can you just face me?" demands
+        labels.pop("adds_commentary", None)
+        if core[0] in lex.words.get("auxiliaries", []):
+            feel = None if labels else _feeling(core, ctx)  # "was that a bit of a surprise?" asks gently
+            if feel and ctx.fits(feel[0], feel[1]):
+                labels["acknowledges_feeling"] = span  # asking "are you hurt?" does not tell the child how it feels
+            if lex.find("gentle_offers", words) and lex.find("allows_feeling", words):
+                labels["allows_feeling"] = span  # "do you want to tell me what happened?"
+        if not labels and lex.find("open_invitations", core):
+            labels["allows_feeling"] = span  # one open "what happened?" invites more (several press: _questions)
+        return
+    sc = ctx.sc
+    if lex.find("offers_presence", words):
+        labels["offers_presence"] = span
+    if lex.find("allows_feeling", words) and not {"lectures", "shames_or_labels"} & set(labels):
+        labels["allows_feeling"] = span  # "don't you dare tell me to go away" invites nothing
+    if sc.limit_needed:
+        grant = False
+        for m in lex.find("permission_openers", core):
+            about_feeling = lex.find("grant_feeling_verbs", core[m.end :])
+            grant = grant or not (about_feeling and about_feeling[0].start == 0)
+        # a permission counts only when it is about the thing in dispute
+        about = any(stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
+        grant = grant and not {"not", "no"} & set(core) and about
+        delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
+        handed = _hands_over(core, ctx, lex) and "fixes_or_distracts" not in labels  # "have my phone instead" substitutes
+        fixes = lex.find("fixes_or_distracts", words)
+        substitute = bool(fixes) and not _inside(fixes, lex.find("gives_in", words))  # "here's your giraffe, bite this instead"
+        if (lex.find("gives_in", words) or lex.find("grudging", core) or grant or handed) and not delayed and not substitute:
+            labels["gives_in"] = span
+            if _inside(lex.find("fixes_or_distracts", words), lex.find("gives_in", words)):
+                labels.pop("fixes_or_distracts", None)  # "here's your cookie" hands over the disputed thing
+            labels.pop("dismisses_feeling", None)  # "just a little one" is about the amount given
+        if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
+            if not lex.find("lectures", words) and not lex.find("shames_or_labels", words):
+                labels["holds_limit"] = span
+    frame = lex.find("acknowledge_frames", core)
+    if frame and frame[0].start == 0:
+        core = core[frame[0].end :]
+        if not core:
+            return
+    if "adds_commentary" in labels and _reflects(core, ctx):
+        labels.pop("adds_commentary")  # "they always ruin everything" is the child's own line, given back
+    if sc.intensity == "mild" and lex.find("pity", core):
+        labels["projects_feeling"] = span  # "poor little thing" after a small startle tells the child it was big
+    if any(n in labels for n in BLOCKING):
+        return
+    feel = _feeling(core, ctx)
+    if feel:
+        family, level, start, pos = feel
+        labels["acknowledges_feeling" if ctx.fits(family, level) else "projects_feeling"] = span
+        view = _view_around_feeling(core, start, pos, ctx, lex)
+    else:
+        view = _view(core, ctx, lex)
+    if _reflects(core, ctx):
+        labels["reflects_words"] = span
+    elif _reflects(core, ctx, flipped=True):
+        labels["dismisses_feeling"] = span  # "they don't ruin everything": the child's own claim, denied
+        return
+    elif view and not {"holds_limit", "offers_presence", "allows_feeling"} & set(labels):
+        labels["acknowledges_view"] = span
+
+
+def _okay_after_ack(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "That's okay" after naming a feeling allows it; "it's okay" alone soothes it away."""
+    seen_ack = False
+    for c in clauses:
+        core = _strip_fillers(c.words, lex)
+        m = lex.find("okay_after_feeling", core)
+        if core and m and m[0].start == 0 and m[0].end == len(core) and not c.labels:
+            if seen_ack:
+                c.labels["allows_feeling"] = (0, len(c.tokens))
+            elif core[0] == "it":
+                c.labels["dismisses_feeling"] = (0, len(c.tokens))
+        if any(a in c.labels for a in (*ACK, "projects_feeling")):
+            seen_ack = True  # even an overstated feeling, once named, is what "that's alright" makes room for
+
+
+def _quoted(clauses: list[Clause], ctx: _Context, lex: Lexicon) -> None:
+    """The child's words quoted as they were, next to "you're saying" / "you said", are a reflection."""
+    for k, c in enumerate(clauses):
+        if not lex.find("quote_frames", _strip_fillers(c.words, lex)):
+            continue
+        for q in clauses[max(0, k - 1) : k + 2]:
+            if q is c:
+                continue
+            if not q.labels and _reflects(_strip_fillers(q.words, lex), ctx, quoted=True):
+                q.labels["reflects_words"] = (0, len(q.tokens))
+            if "reflects_words" in q.labels:
+                c.labels.pop("acknowledges_view", None)  # "go away, you said": the frame is not an account
+
+
+def _and_view(clauses: list[Clause]) -> None:
+    """A reflection the parent extends with "and <what happened>" is their own account."""
+    for a, b in zip(clauses, clauses[1:]):
+        if b.joiner == "and" and a.sentence == b.sentence and "reflects_words" in a.labels:
+            if "acknowledges_view" in b.labels:
+                a.labels["acknowledges_view"] = a.labels.pop("reflects_words")
+
+
+def _but(clauses: list[Clause]) -> list[tuple[list[Clause], list[Clause]]]:
+    """Acknowledgements cancelled by "but": (ack clauses, cancelling clauses)."""
+    keep = {"offers_presence", "allows_feeling", *ACK}
+    out = []
+    for k, c in enumerate(clauses):
+        if c.joiner not in ("but", "though", "although", "however", "yet"):
+            continue
+        before = []
+        for p in reversed(clauses[:k]):
+            if any(a in p.labels for a in ACK):
+                before.insert(0, p)
+            elif before or p.sentence < c.sentence - 1:
+                break
+        if not before:
+            continue
+        after = [q for q in clauses[k:] if q.sentence == c.sentence]
+        labs = set().union(*(q.labels for q in after))
+        if not labs & keep or labs - keep:
+            out.append((before, after))
+    return out
+
+
+def _questions(clauses: list[Clause], lex: Lexicon) -> None:
+    asks = [
+        c for c in clauses
+        if c.question and not c.tag and _strip_fillers(c.words, lex)  # "what happened, mate?" asks once
+        and not lex.find("gentle_offers", c.words)
+        and "fixes_or_distracts" not in c.labels  # "who's that in the mirror?" redirects, it doesn't press
+    ]
+    if len(asks) >= 2:
+        for c in asks:
+            c.labels["interrogates"] = (0, len(c.tokens))
+            c.labels.pop("acknowledges_feeling", None)  # one guess among many questions is not a gentle ask
+            c.labels.pop("allows_feeling", None)
+
+
+def _threats(clauses: list[Clause], lex: Lexicon) -> None:
+    for k, c in enumerate(clauses):
+        if lex.find("threat_phrases", c.words):
+            c.labels["threatens_or_bribes"] = (0, len(c.tokens))
+            continue
+        nxt = clauses[k + 1] if k + 1 < len(clauses) else None
+        # "keep crying | and you won't get pudding": the joiner of the next clause completes the condition
+        joined = c.words + [nxt.joiner] if nxt and nxt.joiner and nxt.sentence == c.sentence else c.words
+        if lex.find("grudging", joined):
+            continue  # "have one if you must" hands it over; nothing is held over the child
+        either = c.joiner == "or" and k > 0 and not clauses[k - 1].question  # "knock it off | or there's no park"
+        if lex.find("offer_conditions", joined) and not either:
+            continue  # "if you want, you can sit with me" offers; nothing is demanded
+        if not (lex.find("threat_conditions", joined) or either):
+            continue
+        window = [q for q in clauses[max(0, k - 1) : k + 2] if q.sentence == c.sentence or q is c]
+        hits = [q for q in window if lex.find("consequences", q.words)]
+        if either and lex.find("or_consequences", c.words):
+            hits.append(c)  # "stop it | or you'll go to bed early": whatever follows "or" is the consequence
+        if hits:
+            for q in {id(x): x for x in [c, *hits]}.values():
+                q.labels["threatens_or_bribes"] = (0, len(q.tokens))
+                q.labels.pop("holds_limit", None)  # a reward that is the disputed thing still gives in
+                q.labels.pop("lectures", None)  # "no party next time" names the consequence; it does not moralise
+
+
+def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "Ugh, fine. | Fifteen minutes." A resigned opener turns the plain grant after it into giving in."""
+    resigned, said = False, []
+    for c in clauses:
+        core = _strip_fillers(c.words, lex)
+        if not core and not resigned:
+            said += c.words  # "oh, | alright," said as separate fillers still resign
+            m = lex.find("resignation", said)
+            resigned = bool(m) and m[0].start == 0 and m[-1].end == len(said)
+            continue
+        said = []
+        m = lex.find("resignation", core)
+        if m and m[0].start == 0 and m[-1].end == len(core):
+            resigned = True
+            continue
+        if m and m[0].start == 0:
+            resigned, core = True, core[m[-1].end :]  # run together when spoken: "ugh fine twenty minutes"
+        if not core:
+            continue
+        imperative = core[0] not in lex.words.get("subject_pronouns", [])
+        plain = not c.labels or (imperative and set(c.labels) == {"acknowledges_view"})  # "sit in the seat for a bit"
+        if resigned and not c.question and plain and not {"not", "no", "never"} & set(core):
+            c.labels.pop("acknowledges_view", None)
+            c.labels["gives_in"] = (0, len(c.tokens))
+        resigned = False
+
+
+def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "Look, | there's a birdie!" A bare "look" that points at something new redirects the child."""
+    for a, b in zip(clauses, clauses[1:]):
+        if _strip_fillers(a.words, lex) == ["look"] and b.sentence - a.sentence in (0, 1):
+            core = _strip_fillers(b.words, lex)
+            if b.words[:2] in (["there", "is"], ["there", "are"], ["who", "is"]) or core[:1] in (["a"], ["an"], ["the"], ["your"], ["those"], ["these"]):
+                b.labels["fixes_or_distracts"] = (0, len(b.tokens))
+
+
+def _substitutes(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "Here's your giraffe, | bite this instead": what is handed over is a substitute, not the thing in dispute."""
+    for a, b in zip(clauses, clauses[1:]):
+        if "gives_in" in a.labels and a.sentence == b.sentence and "fixes_or_distracts" in b.labels:
+            if any(b.words[m.end - 1] == "instead" for m in lex.find("fixes_or_distracts", b.words)):
+                a.labels.pop("gives_in")
+
+
+def _overstated(clauses: list[Clause], lex: Lexicon) -> None:
+    """ "You hate her and wish she'd never been born": an overstated wish takes the feeling past what the child said."""
+    over = {c.sentence for c in clauses if lex.find("overstated_wishes", c.words)}
+    for c in clauses:
+        if c.sentence in over:
+            for a in ACK:
+                c.labels.pop(a, None)
+            if lex.find("overstated_wishes", c.words):
+                c.labels["projects_feeling"] = (0, len(c.tokens))
+
+
+def _dismissing_guesses(clauses: list[Clause]) -> None:
+    """ "You don't really hate them, you're just tired": a guess that explains the feeling away is part of the dismissal."""
+    dismissing = {c.sentence for c in clauses if "dismisses_feeling" in c.labels}
+    for c in clauses:
+        if c.sentence in dismissing and c.words[:1] not in (["he"], ["she"], ["they"], ["it"]):
+            c.labels.pop("adds_commentary", None)  # "he's just saying hello" still guesses at someone else
+
+
+def _presence_on_terms(clauses: list[Clause]) -> None:
+    """ "I'm not going anywhere, you need a cuddle": availability tied to contact the child refused is not an offer."""
+    pushing = {c.sentence for c in clauses if "insists_on_contact" in c.labels}
+    for c in clauses:
+        if c.sentence in pushing:
+            c.labels.pop("offers_presence", None)
+
+
+def _mocking_tags(clauses: list[Clause]) -> None:
+    """ "They ruin everything, do they?": a same-polarity tag on a plain statement teases the child's claim."""
+    for a, b in zip(clauses, clauses[1:]):
+        if b.tag and a.sentence == b.sentence and not a.question and not a.tag:
+            echo = len(b.words) == 2 and b.words[0] in {"do", "does", "did", "is", "are", "was", "were", "has", "have"}
+            if echo and not {"not", "no", "never"} & set(a.words):  # "huh", "shall we", "didn't it" only soften
+                a.labels["adds_commentary"] = (0, len(a.tokens))
+
+
+def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
+    cfg = lex.settings.get("lecture", {})
+    limit = int(cfg.get("long_explanation_words", 18))
+    markers = set(cfg.get("explain_markers", []))
+    by_sentence: dict[int, list[Clause]] = {}
+    for c in clauses:
+        by_sentence.setdefault(c.sentence, []).append(c)
+    for group in by_sentence.values():
+        words = [w for c in group for w in ([c.joiner] if c.joiner else []) + c.words]
+        text = " " + " ".join(words) + " "  # the joiners too: "because" often opens its own clause
+        guessing = any("adds_commentary" in c.labels for c in group)  # "I bet it's because you're tired, ..."
+        if len(words) >= limit and any(f" {m} " in text for m in markers) and not guessing:
+            group[0].labels["lectures"] = (0, len(group[0].tokens))
+            for c in group:
+                c.labels.pop("acknowledges_view", None)  # the account is part of the explanation
+
+
+def _text(words: list[Word], clauses: list[Clause], min_conf: float) -> tuple[str, float | None, float | None]:
+    idx = sorted({t.word for c in clauses for t in c.tokens if t.word >= 0})
+    if not idx:
+        return "", None, None
+    span = words[idx[0] : idx[-1] + 1]
+    quoted = [w for w in span if w.conf >= min_conf]
+    text = " ".join(w.word for w in quoted).strip(" ,;:-")
+    timed = all(w.start is not None for w in words)
+    return text, (span[0].start if timed else None), (span[-1].end if timed else None)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(",;:-").rstrip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf: float = 0.6) -> WordChoiceResult:
+    """Word-choice findings for one take (see shared/spec/findings.md)."""
+    lex = load_lexicon()
+    conf_cfg = lex.settings.get("confidence", {})
+    words = transcript.words or Transcript.from_text(transcript.text).words
+    if not words:
+        return WordChoiceResult()
+    unsure = sum(w.conf < min_conf for w in words) / len(words)
+    unclear = unsure > float(conf_cfg.get("unclear_fraction", 0.4))
+
+    ctx = _Context(scenario, lex)
+    clauses = clauses_of(words, lex, min_conf)
+    for c in clauses:
+        _label_clause(c, ctx, lex)
+    _okay_after_ack(clauses, lex)
+    _quoted(clauses, ctx, lex)
+    _and_view(clauses)
+    if scenario.limit_needed:
+        _resigned_grants(clauses, lex)
+    _pointing(clauses, lex)
+    _substitutes(clauses, lex)
+    _questions(clauses, lex)
+    _threats(clauses, lex)
+    _long_lectures(clauses, lex)
+    _presence_on_terms(clauses)
+    _overstated(clauses, lex)
+    _dismissing_guesses(clauses)
+    _mocking_tags(clauses)
+    if not scenario.limit_needed:
+        for c in clauses:
+            c.labels.pop("holds_limit", None)
+            c.labels.pop("gives_in", None)
+
+    found: dict[str, Finding] = {}
+
+    def add(fid: str, cl: list[Clause], extra: dict | None = None) -> None:
+        if fid in found:
+            return
+        text, start, end = _text(words, cl, min_conf)
+        found[fid] = Finding(fid, evidence=text, start=start, end=end, extra=extra or {})
+
+    ack_so_far: list[Clause] = []
+    buts = _but(clauses)
+    for c in clauses:
+        for b_ack, b_after in buts:
+            if c is b_after[0]:
+                rewrite = _sentence(_text(words, b_ack, min_conf)[0])
+                add("but_negates", b_ack + b_after, {"rewrite": rewrite} if rewrite else None)
+        for fid in c.labels:
+            extra = None
+            if fid == "pushes_to_stop" and ack_so_far:
+                extra = {"rewrite": _sentence(_text(words, ack_so_far, min_conf)[0])}
+            add(fid, [c], extra)
+        if any(a in c.labels for a in ACK):
+            ack_so_far.append(c)
+    return WordChoiceResult(list(found.values()), round(unsure, 3), unclear)

@@ -1,0 +1,1 @@
+"""Audio I/O: devices, capture, playback, speech synthesis, WAV files, resampling."""

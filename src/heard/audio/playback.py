@@ -1,0 +1,159 @@
+"""Playing synthesised speech on a chosen speaker, knowing when it really ended.
+
+We play the audio ourselves (not through pyttsx3, which shells out to
+``aplay`` on ALSA's default device) so the speaker can be chosen by name and
+``play`` can return when the sound has truly left the speaker: the listener
+keeps the microphone muted until then plus 0.5 s, so it never hears us.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import numpy as np
+
+from heard.audio import devices
+from heard.core.errors import DeviceError
+from heard.audio.resample import resample
+from heard.audio.speech_out import ADULT, Synthesiser, Voice
+
+AUDIBLE_DBFS = -40.0  # quieter than this is room noise on a speaker at speaking volume
+# Device buffer: enough that a busy Python thread never starves the device (at
+# PortAudio's "high" 35 ms, the pulse plugin underran and printed ALSA noise).
+_BUFFER_S = 0.1
+_SETTLE_S = 0.1  # the stream runs on this long past the end so the last samples leave it
+_START_GRACE_S = 3.0  # a sink waking up may start this late; past it the speaker is stuck
+_MAX_DAC_AHEAD_S = 5.0  # a DAC time further ahead than this is a broken clock
+
+def formats_to_try(rate: int, device_rate: float, forced: int | None) -> list[tuple[int, int]]:
+    """(sample rate, channels) in order of preference: the rates of
+    ``devices.rates_to_try`` in mono, then in stereo for hardware devices that
+    only open in pairs."""
+    rates = devices.rates_to_try(rate, device_rate, forced)
+    return [(r, ch) for ch in (1, 2) for r in rates]
+
+
+def audible_length(samples: np.ndarray, dbfs: float = AUDIBLE_DBFS) -> int:
+    """Samples up to and including the last one at least ``dbfs`` loud (0 if none).
+
+    Synthesised speech ends in up to half a second of near-silence; that is
+    not sound anyone (or our microphone) can hear, so the end of the sound is
+    the end of the last audible sample, not of the buffer.
+    """
+    loud = np.flatnonzero(np.abs(np.asarray(samples)) >= 10.0 ** (dbfs / 20.0))
+    return int(loud[-1]) + 1 if len(loud) else 0
+
+
+class _Feed:
+    """Hands the audio to the device callback and notes when its last sample plays.
+
+    Runs on PortAudio's real-time thread, so it only copies and records
+    times. After the audio it feeds silence until the caller stops the stream
+    (draining instead truncates the last buffer on ALSA's pulse plugin and
+    can block for long). ``outputBufferDacTime`` is on the stream's clock; the
+    offset to ``time.monotonic()`` is taken in every callback and the smallest
+    kept, the one least delayed between PortAudio's reading and ours.
+    """
+
+    def __init__(self, block: np.ndarray, rate: int) -> None:
+        self.block = block
+        self.rate = rate
+        self.latency = 0.0  # the stream's, once open: stands in for missing DAC times
+        self.pos = 0
+        self.offset = math.inf  # monotonic minus stream clock
+        self.end_stream = math.nan  # stream-clock time the last sample leaves the speaker
+        self.ended = threading.Event()  # end_stream is known
+
+    def callback(self, outdata, frames, time_info, status) -> None:
+        self.offset = min(self.offset, time.monotonic() - time_info.currentTime)
+        n = max(0, min(frames, len(self.block) - self.pos))
+        outdata[:n] = self.block[self.pos: self.pos + n]
+        outdata[n:] = 0.0
+        if not self.ended.is_set() and self.pos + frames >= len(self.block):
+            dac = time_info.outputBufferDacTime
+            if not 0.0 <= dac - time_info.currentTime < _MAX_DAC_AHEAD_S:
+                dac = time_info.currentTime + self.latency  # host API without DAC times
+            self.end_stream = dac + (len(self.block) - self.pos) / self.rate
+            self.ended.set()
+        self.pos += frames
+
+    def end_time(self) -> float:
+        return self.end_stream + self.offset
+
+
+class Player:
+    """Blocking playback of float32 mono audio on one output device."""
+
+    def __init__(self, device: str | None = None, rate: int | None = None,
+                 audible_dbfs: float = AUDIBLE_DBFS) -> None:
+        self.device = device
+        self.rate = rate  # force this output rate (e.g. a device that misreports)
+        self.audible_dbfs = audible_dbfs
+
+    def speaker(self) -> devices.Device:
+        """The speaker ``play`` would use, or a one-line ``DeviceError`` naming what is there.
+
+        Looked up per call: indices change when devices come and go.
+        """
+        return devices.pick_device(devices.list_devices(), self.device, "output")
+
+    def play(self, samples: np.ndarray, rate: int) -> float:
+        """Play and block; return the ``time.monotonic()`` at which the sound ended.
+
+        The end is when the last audible sample leaves the speaker, from the
+        device's own schedule (the DAC time of the buffer holding it), not from
+        when the stream lets go of us: the first play of a session starts late
+        while the sink wakes up, and closing a stream can block past the sound.
+        """
+        sd = devices.sounddevice()
+        dev = self.speaker()
+        out_rate, channels = self._choose_format(sd, dev, int(rate))
+        x = np.asarray(samples, dtype=np.float32).ravel()
+        if out_rate != rate:
+            x = resample(x, rate, out_rate)
+        x = np.clip(x, -1.0, 1.0).astype(np.float32)
+        x = x[:audible_length(x, self.audible_dbfs)]
+        feed = _Feed(np.repeat(x[:, None], channels, axis=1) if channels > 1 else x[:, None],
+                     out_rate)
+        try:
+            stream = sd.OutputStream(device=dev.index, samplerate=out_rate, channels=channels,
+                                     dtype="float32", callback=feed.callback,
+                                     latency=_BUFFER_S)
+            feed.latency = float(stream.latency)
+            try:
+                stream.start()
+                self._wait(feed, len(x) / out_rate + feed.latency + _START_GRACE_S, dev)
+            finally:
+                stream.abort()  # only silence is left in it
+                stream.close()
+        except sd.PortAudioError as exc:
+            raise DeviceError(f"could not play on {dev.name!r} ({exc}); check `heard devices` "
+                              "or use --no-speak to print feedback instead") from None
+        return feed.end_time()
+
+    @staticmethod
+    def _wait(feed: _Feed, timeout_s: float, dev: devices.Device) -> None:
+        if not feed.ended.wait(timeout_s):
+            raise DeviceError(f"the speaker {dev.name!r} stopped taking audio; check it "
+                              "(`heard devices`) or use --no-speak to print feedback instead")
+        time.sleep(max(0.0, feed.end_time() + _SETTLE_S - time.monotonic()))
+
+    def _choose_format(self, sd, dev: devices.Device, rate: int) -> tuple[int, int]:
+        for r, ch in formats_to_try(rate, dev.default_rate, self.rate):
+            try:
+                sd.check_output_settings(device=dev.index, samplerate=r, channels=ch,
+                                         dtype="float32")
+                return r, ch
+            except (sd.PortAudioError, ValueError):
+                continue
+        raise DeviceError(f"the speaker {dev.name!r} accepts none of the rates "
+                          f"{rate}/{int(dev.default_rate)} Hz; pick another (see `heard devices`) "
+                          "or use --no-speak to print feedback instead")
+
+
+def speak(text: str, synth: Synthesiser, player: Player, voice: Voice = ADULT) -> float:
+    """Say ``text`` aloud; return when playback ended (for muting the microphone)."""
+    samples, rate = synth.synthesise(text, voice)
+    return player.play(samples, rate)

@@ -1,0 +1,1 @@
+"""Shared types, settings and file lookup used by every layer."""

@@ -1,0 +1,72 @@
+"""Where heard finds its data (prompts, models) and keeps the user's files."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from heard.core.errors import HeardError
+
+_PKG = Path(__file__).resolve().parent.parent  # the heard package
+
+
+def prompts_dir() -> Path:
+    """Editable scenario/lexicon/wording files.
+
+    In a wheel they are packaged as ``heard/prompts``; in a source checkout
+    they are the top-level ``prompts/`` folder. ``HEARD_PROMPTS`` overrides
+    both so a facilitator can try an edited copy.
+    """
+    env = os.environ.get("HEARD_PROMPTS")
+    if env:
+        return Path(env)
+    packaged = _PKG / "prompts"
+    if packaged.is_dir():
+        return packaged
+    return _PKG.parent.parent / "prompts"
+
+
+def read_toml(path: Path, what: str) -> dict:
+    """A TOML file a facilitator may have edited; any problem is one line naming it.
+
+    ``what`` says what the file is for ("lexicon file", "kiosk wording") so
+    the message tells the user which of the many prompts files to fix.
+    """
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HeardError(f"{what} {path} is missing; restore it (reinstall heard) or set "
+                         "HEARD_PROMPTS to a folder that has it") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise HeardError(f"{what} {path}: cannot be read ({why})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise HeardError(f"{what} {path.name} is not valid TOML ({exc}); fix or restore it"
+                         ) from None
+
+
+def source_root() -> Path | None:
+    """The checkout root when running from source, else None."""
+    root = _PKG.parent.parent
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def user_data_dir() -> Path:
+    """Per-user data (profile, history, downloaded models), XDG style."""
+    env = os.environ.get("HEARD_DATA_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "heard"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` readable only by its owner (0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    return path

@@ -1,0 +1,216 @@
+"""One turn of listening: from the end of the cue to the end of the parent's reply.
+
+The worker thread that calls ``listen`` owns the VAD, the endpointer and the
+recogniser. Audio is laid on a timeline whose zero is the moment listening
+began (the end of the child's cue), using the capture times of the chunks,
+so the measured wait is the real wait even if the mic was muted for a while.
+The recogniser is fed only while speech is going on (with pre-roll), so its
+final result is ready as soon as the endpointer closes the turn.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+
+from heard.audio.capture import Chunk
+from heard.listen.endpointer import Endpointer, Event
+from heard.listen.recogniser import StreamingRecogniser
+from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
+from heard.core.transcript import Transcript
+from heard.listen.vad import FRAME_S, FrameVad
+
+
+class Source(Protocol):
+    def read(self, timeout: float = 0.1) -> Chunk | None: ...
+
+
+@dataclass
+class Turn:
+    kind: str  # "turn" | "silence" | "stopped" (ended by ``until`` before anyone spoke)
+    samples: np.ndarray  # int16 16 kHz; time 0 = when listening began (cue end)
+    mask: np.ndarray  # one VAD decision per 30 ms frame of ``samples``
+    transcript: Transcript
+    speech_start: float | None = None  # seconds from time 0
+    speech_end: float | None = None
+    reason: str = ""  # how the turn ended: silence | max_turn | eof | until
+    # time.monotonic() stamps: start (time 0), speech_end, end_of_turn, final_transcript
+    stamps: dict[str, float] = field(default_factory=dict)
+
+
+class _TurnState:
+    """The per-turn pipeline, fed with chunks on the turn's own timeline."""
+
+    def __init__(self, listener: TurnListener, listen_s: float | None, t0: float,
+                 on_event: Callable[[Event], None] | None) -> None:
+        self.t0 = t0
+        self.vad = listener.vad
+        self.vad.reset()
+        self.ep = Endpointer(listener.endpoint, FRAME_S, listen_s)
+        self.rec = listener.recogniser
+        self.preroll = int(round(listener.endpoint.preroll_s / FRAME_S))
+        self.on_event = on_event
+        self.buf: list[np.ndarray] = []
+        self.n = 0  # samples on the timeline so far
+        self.pending = np.zeros(0, np.int16)
+        self.frames: list[np.ndarray] = []
+        self.mask: list[bool] = []
+        self.speaking = False
+        self.done: Event | None = None
+        self.stamps = {"start": t0}
+
+    def feed(self, chunk: Chunk) -> None:
+        x = chunk.samples
+        pos = int(round((chunk.start - self.t0) * RATE))
+        if pos + len(x) <= self.n:
+            return  # before time 0 or already covered
+        if pos < self.n:
+            x = x[self.n - pos:]
+        elif pos > self.n + FRAME_SAMPLES:  # a muted or dropped stretch: silence on the timeline
+            self._append(np.zeros(pos - self.n, np.int16))
+        self._append(x)
+
+    def _append(self, x: np.ndarray) -> None:
+        self.buf.append(x)
+        self.n += len(x)
+        self.pending = np.concatenate([self.pending, x])
+        whole = len(self.pending) // FRAME_SAMPLES * FRAME_SAMPLES
+        for i in range(0, whole, FRAME_SAMPLES):
+            if self.done is None:
+                self._frame(self.pending[i: i + FRAME_SAMPLES])
+        self.pending = self.pending[whole:]
+
+    def _frame(self, frame: np.ndarray) -> None:
+        self.frames.append(frame)
+        speech = self.vad.is_speech(frame)
+        self.mask.append(speech)
+        if self.speaking:
+            self.rec.accept(frame)
+        for ev in self.ep.push(speech):
+            self._event(ev)
+
+    def _event(self, ev: Event) -> None:
+        if ev.kind == "start" and self.rec is not None:
+            first = max(0, int(round(ev.speech_start / FRAME_S)) - self.preroll)
+            self.rec.reset(offset_s=first * FRAME_S)
+            for f in self.frames[first:]:
+                self.rec.accept(f)
+            self.speaking = True
+        elif ev.kind in ("end", "silence"):
+            self.done = ev
+            self.speaking = False
+        if self.on_event is not None:
+            self.on_event(ev)
+
+    def finish(self, reason: str) -> None:
+        """Close the turn: audio ran out, or the caller's ``until`` said stop."""
+        if self.done is None:
+            for ev in self.ep.finish():
+                self._event(ev)
+            if self.done is not None and self.done.kind == "end":
+                self.done = Event("end", self.done.time, self.done.speech_start,
+                                  self.done.speech_end, reason)
+
+    def result(self) -> Turn:
+        ev = self.done
+        self.stamps["end_of_turn"] = time.monotonic()
+        n = len(self.mask) * FRAME_SAMPLES
+        samples = np.concatenate(self.buf)[:n] if self.buf else np.zeros(0, np.int16)
+        mask = np.array(self.mask, dtype=bool)
+        if ev is None or ev.kind != "end":
+            kind = "stopped" if ev is None else "silence"
+            return Turn(kind, samples, mask, Transcript(""), stamps=self.stamps,
+                        reason="until" if ev is None else "silence")
+        self.stamps["speech_end"] = self.t0 + ev.speech_end
+        transcript = self.rec.final() if self.rec is not None else Transcript("")
+        self.stamps["final_transcript"] = time.monotonic()
+        return Turn("turn", samples, mask, transcript, ev.speech_start, ev.speech_end,
+                    ev.reason, self.stamps)
+
+
+class TurnListener:
+    """VAD + endpointer + streaming recogniser, reset for every ``listen``.
+
+    ``grammar`` restricts the recogniser to those words (voice commands).
+    ``model`` None listens without recognition (transcripts stay empty).
+    """
+
+    def __init__(self, model, vad_settings: VadSettings = VadSettings(),
+                 endpoint_settings: EndpointSettings = EndpointSettings(),
+                 grammar: list[str] | None = None) -> None:
+        self.vad = FrameVad(vad_settings)
+        self.endpoint = endpoint_settings
+        self.model = model
+        self.grammar = grammar
+        self.recogniser: StreamingRecogniser | None = None
+
+    def _fresh_recogniser(self) -> StreamingRecogniser | None:
+        # A new recogniser per turn: after KaldiRecognizer.Reset() vosk keeps
+        # counting word times from the audio of earlier turns (and carries its
+        # adaptation over), so reset() alone gives later turns shifted times.
+        if self.model is None:
+            return None
+        return StreamingRecogniser(self.model, RATE, grammar=self.grammar)
+
+    def listen(self, source: Source, listen_s: float | None, start: float | None = None,
+               on_event: Callable[[Event], None] | None = None,
+               until: Callable[[], bool] | None = None) -> Turn:
+        """Listen from ``start`` (monotonic; default now) until the turn ends.
+
+        ``listen_s``: the window for a turn to begin (None = no limit);
+        silence through it is an answer. ``until``: checked between chunks;
+        when it returns True the turn is closed as it stands (push-to-talk,
+        a key pressed while waiting for a voice command).
+        """
+        self.recogniser = self._fresh_recogniser()
+        st = _TurnState(self, listen_s, time.monotonic() if start is None else start, on_event)
+        while st.done is None:
+            if until is not None and until():
+                st.finish("until")
+                break
+            try:
+                chunk = source.read(timeout=0.1)
+            except EOFError:  # a recording ran out (ArraySource)
+                st.finish("eof")
+                break
+            if chunk is not None:
+                st.feed(chunk)
+        return st.result()
+
+
+class ArraySource:
+    """Audio from an array, chunked as a microphone would deliver it.
+
+    With ``realtime`` each chunk is handed over only when it would have been
+    captured, so latency stamps mean what they mean live (benchmarks); without
+    it the chunks come at once on the same timeline (unit tests).
+    """
+
+    def __init__(self, samples: np.ndarray, chunk_s: float = 0.03, realtime: bool = False,
+                 start: float | None = None, pad_s: float = 5.0) -> None:
+        pad = np.zeros(int(pad_s * RATE), np.int16)  # trailing silence so turns can end
+        self.samples = np.concatenate([np.asarray(samples, np.int16), pad])
+        self.step = max(1, int(chunk_s * RATE))
+        self.realtime = realtime
+        self.start = time.monotonic() if start is None else start
+        self.pos = 0
+
+    def read(self, timeout: float = 0.1) -> Chunk | None:
+        if self.pos >= len(self.samples):
+            raise EOFError("the audio ran out before the turn ended")
+        x = self.samples[self.pos: self.pos + self.step]
+        t = self.start + self.pos / RATE
+        if self.realtime:
+            time.sleep(max(0.0, t + len(x) / RATE - time.monotonic()))
+        self.pos += len(x)
+        return Chunk(x, t)
+
+
+def listen_array(listener: TurnListener, samples: np.ndarray, listen_s: float | None,
+                 realtime: bool = False, chunk_s: float = 0.03) -> Turn:
+    """Run the live listener over a recording, as if it were arriving from the mic."""
+    src = ArraySource(samples, chunk_s, realtime)
+    return listener.listen(src, listen_s, start=src.start)

@@ -1,0 +1,1 @@
+"""The practice loop: session, voice/key controls, kiosk, self-check."""

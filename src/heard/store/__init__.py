@@ -1,0 +1,1 @@
+"""What is kept on disk: history, recordings, the speaker's calm baseline."""

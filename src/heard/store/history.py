@@ -1,0 +1,445 @@
+"""Private local history of takes, in one SQLite file only the user can read.
+
+Why SQLite: one file, atomic commits (a take is saved whole or not at all,
+even if the process is killed), and WAL mode lets ``heard history`` read while
+a practice session writes. Everything stays on this machine: the directory is
+0700 and the database with its ``-wal``/``-shm`` companions 0600. Anonymous
+mode keeps the numbers (metrics, finding ids, latency) but never the parent's
+words, the feedback text or audio.
+
+A history that cannot be opened must never stop practice:
+``open_history_or_warn`` prints one line and returns None so the session runs
+without saving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from heard.core.errors import HeardError
+from heard.analysis.findings import CATALOGUE
+from heard.core.paths import ensure_private_dir, prompts_dir, read_toml, user_data_dir
+
+DB_NAME = "history.sqlite3"
+AUDIO_DIR_NAME = "audio"
+# Long enough to ride out another heard process saving a take (milliseconds
+# of work); short enough that a stuck lock turns into a warning, not a hang.
+DEFAULT_TIMEOUT_S = 3.0
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+# Schema migrations: entry N (0-based) takes the database from version N to
+# N+1. Append new entries; never edit a released one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE takes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids never reused after forget
+            session_id TEXT,
+            scenario TEXT NOT NULL,
+            created TEXT NOT NULL,                 -- ISO-8601 UTC, ...Z
+            transcript TEXT,                       -- NULL: not kept (anonymous)
+            feedback TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '[]',    -- JSON list of strings
+            metrics TEXT NOT NULL DEFAULT '{}',    -- JSON: pacing + tone objects
+            latency TEXT NOT NULL DEFAULT '{}',    -- JSON: stamps in seconds
+            audio_path TEXT
+        )""",
+        "CREATE INDEX takes_created ON takes (created, id)",
+        """CREATE TABLE take_findings (
+            take_id INTEGER NOT NULL REFERENCES takes (id) ON DELETE CASCADE,
+            pos INTEGER NOT NULL,
+            finding TEXT NOT NULL,
+            PRIMARY KEY (take_id, pos)
+        )""",
+    ),
+)
+
+
+class HistoryUnavailable(HeardError):
+    """The history database cannot be used right now (locked, unwritable)."""
+
+
+class HistoryCorrupt(HistoryUnavailable):
+    """The history file is not a readable SQLite database."""
+
+
+@dataclass
+class TakeRecord:
+    """One saved take: what was said, what was found, how fast we answered."""
+
+    scenario: str
+    created: str  # ISO-8601 UTC
+    transcript: str | None
+    metrics: dict  # {"pacing": {...}, "tone": {...}}
+    findings: list[str]  # finding ids
+    feedback: str
+    details: list[str] = field(default_factory=list)
+    latency: dict = field(default_factory=dict)  # stamps in seconds
+    audio_path: str | None = None
+    session_id: str | None = None
+    id: int | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """How often one finding came up lately, against the takes before."""
+
+    finding: str
+    count: int  # takes with this finding among the latest ones
+    takes: int  # how many latest takes were looked at (<= window)
+    before: int  # takes with this finding in the window before
+    before_takes: int  # how many takes that earlier window holds (0: none yet)
+
+    @property
+    def kind(self) -> str | None:
+        entry = CATALOGUE.get(self.finding)
+        return entry[0] if entry else None
+
+    @property
+    def direction(self) -> str | None:
+        """"up", "down" or "same" by rate; None with nothing to compare."""
+        if not self.before_takes or not self.takes:
+            return None
+        now, then = self.count * self.before_takes, self.before * self.takes
+        return "up" if now > then else "down" if now < then else "same"
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "kind": self.kind, "direction": self.direction}
+
+
+def compute_trends(take_findings: list[list[str]], window: int = 10) -> list[Trend]:
+    """Trends from finding ids per take, newest take first.
+
+    Each finding counts once per take. Sorted by how often it came up lately,
+    then by how often before, then in catalogue order.
+    """
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    latest, earlier = take_findings[:window], take_findings[window:2 * window]
+    now = Counter(f for fs in latest for f in set(fs))
+    then = Counter(f for fs in earlier for f in set(fs))
+    order = {fid: i for i, fid in enumerate(CATALOGUE)}
+    trends = [Trend(f, now[f], len(latest), then[f], len(earlier)) for f in now | then]
+    trends.sort(key=lambda t: (-t.count, -t.before, order.get(t.finding, len(order)), t.finding))
+    return trends
+
+
+def utc_now() -> str:
+    """The current time in the form ``created`` is stored in."""
+    return _iso(datetime.now(timezone.utc))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _normalise_created(created: str) -> str:
+    """One UTC spelling, so text order is time order in the database."""
+    moment = datetime.fromisoformat(created)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return _iso(moment)
+
+
+def default_path() -> Path:
+    return user_data_dir() / DB_NAME
+
+
+def _unavailable(path: Path, exc: Exception) -> HistoryUnavailable:
+    """Turn a low-level failure into one line the user can act on."""
+    msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    if isinstance(exc, OSError):
+        return HistoryUnavailable(f"cannot open the history at {path}: {exc.strerror or msg}")
+    low = msg.lower()
+    if "locked" in low or "busy" in low:
+        return HistoryUnavailable(f"the history at {path} is in use by another heard ({msg})")
+    damaged = "malformed" in low or "not a database" in low
+    if damaged or type(exc) is sqlite3.DatabaseError:
+        return HistoryCorrupt(
+            f"the history file {path} is damaged ({msg}); `heard forget` replaces it with a fresh one")
+    return HistoryUnavailable(f"the history at {path} cannot be used ({msg})")
+
+
+class History:
+    """The take history. Methods raise ``HistoryUnavailable`` on failure."""
+
+    def __init__(self, path: Path | None = None, *, anonymous: bool = False,
+                 timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.anonymous = anonymous
+        self._lock = threading.RLock()
+        try:
+            self._conn = self._connect(timeout)
+        except (sqlite3.Error, OSError) as exc:
+            raise _unavailable(self.path, exc) from None
+        try:
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise _unavailable(self.path, exc) from None
+        except HistoryUnavailable:
+            self._conn.close()
+            raise
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        ensure_private_dir(self.path.parent)
+        old = os.umask(0o077)
+        try:
+            # Create the file 0600 ourselves: sqlite would honour the umask,
+            # and gives -wal/-shm the database file's mode.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
+            conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                   check_same_thread=False)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                # Deleted rows are overwritten with zeros, not left in free pages.
+                conn.execute("PRAGMA secure_delete = ON")
+            except sqlite3.Error:
+                conn.close()
+                raise
+        finally:
+            os.umask(old)
+        self._tighten_companions()
+        return conn
+
+    def _tighten_companions(self) -> None:
+        for suffix in _COMPANIONS:
+            try:
+                os.chmod(f"{self.path}{suffix}", 0o600)
+            except OSError:
+                pass
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date; also proves we can write (a lock shows here)."""
+        with self._tx() as c:
+            c.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = c.execute("SELECT version FROM schema_version").fetchone()
+            version = row[0] if row else 0
+            if row is None:
+                c.execute("INSERT INTO schema_version (version) VALUES (0)")
+            if version > len(MIGRATIONS):
+                raise HistoryUnavailable(
+                    f"the history at {self.path} is from a newer heard (schema {version}); "
+                    "update heard to use it")
+            for step in MIGRATIONS[version:]:
+                for statement in step:
+                    c.execute(statement)
+            c.execute("UPDATE schema_version SET version = ?", (len(MIGRATIONS),))
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is saved, or none of it."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            with self._lock:
+                yield
+        except sqlite3.Error as exc:
+            raise _unavailable(self.path, exc) from None
+
+    # -- public interface -------------------------------------------------
+
+    def add(self, rec: TakeRecord) -> int:
+        """Save one take in a single transaction; returns its id."""
+        created = _normalise_created(rec.created)
+        transcript, feedback, details, audio = rec.transcript, rec.feedback, rec.details, rec.audio_path
+        if self.anonymous:
+            self._remove_audio(audio)
+            transcript, feedback, details, audio = None, "", [], None
+        with self._guard(), self._tx() as c:
+            cur = c.execute(
+                "INSERT INTO takes (session_id, scenario, created, transcript, feedback,"
+                " details, metrics, latency, audio_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rec.session_id, rec.scenario, created, transcript, feedback,
+                 json.dumps(list(details)), json.dumps(rec.metrics), json.dumps(rec.latency),
+                 audio))
+            take_id = cur.lastrowid
+            c.executemany("INSERT INTO take_findings (take_id, pos, finding) VALUES (?, ?, ?)",
+                          [(take_id, i, f) for i, f in enumerate(rec.findings)])
+        return take_id
+
+    def recent(self, limit: int = 20, scenario: str | None = None) -> list[TakeRecord]:
+        """The latest takes, newest first."""
+        where, params = ("WHERE scenario = ?", [scenario]) if scenario else ("", [])
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT id, session_id, scenario, created, transcript, feedback, details,"
+                f" metrics, latency, audio_path FROM takes {where}"
+                " ORDER BY created DESC, id DESC LIMIT ?", (*params, limit)).fetchall()
+            found = self._findings_for([r[0] for r in rows])
+        return [TakeRecord(id=r[0], session_id=r[1], scenario=r[2], created=r[3], transcript=r[4],
+                           feedback=r[5], details=json.loads(r[6]), metrics=json.loads(r[7]),
+                           latency=json.loads(r[8]), audio_path=r[9], findings=found.get(r[0], []))
+                for r in rows]
+
+    def trends(self, window: int = 10) -> list[Trend]:
+        """Per finding: how many of the last ``window`` takes had it, vs the ``window`` before."""
+        with self._guard():
+            ids = [r[0] for r in self._conn.execute(
+                "SELECT id FROM takes ORDER BY created DESC, id DESC LIMIT ?", (2 * window,))]
+            found = self._findings_for(ids)
+        return compute_trends([found.get(i, []) for i in ids], window)
+
+    def count(self) -> int:
+        with self._guard():
+            return self._conn.execute("SELECT count(*) FROM takes").fetchone()[0]
+
+    def forget(self, take_id: int) -> bool:
+        """Delete one take and its kept audio; False if there is no such take."""
+        with self._guard():
+            with self._tx() as c:
+                row = c.execute("SELECT audio_path FROM takes WHERE id = ?", (take_id,)).fetchone()
+                if row is None:
+                    return False
+                c.execute("DELETE FROM takes WHERE id = ?", (take_id,))
+            self._remove_audio(row[0])
+            self._checkpoint()
+        return True
+
+    def forget_all(self) -> int:
+        """Delete every take and every kept recording; returns how many takes went."""
+        with self._guard():
+            with self._tx() as c:
+                n = c.execute("SELECT count(*) FROM takes").fetchone()[0]
+                paths = [r[0] for r in c.execute("SELECT audio_path FROM takes")]
+                c.execute("DELETE FROM takes")
+            for p in paths:
+                self._remove_audio(p)
+            _clear_dir(self.path.parent / AUDIO_DIR_NAME)
+            # Rebuild the file so no deleted text survives in free pages or the WAL.
+            self._conn.execute("VACUUM")
+            self._checkpoint()
+        return n
+
+    def audio_dir(self) -> Path:
+        """Where ``--keep-audio`` recordings go: beside the database, 0700."""
+        return ensure_private_dir(self.path.parent / AUDIO_DIR_NAME)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- helpers ------------------------------------------------------------
+
+    def _findings_for(self, ids: list[int]) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        if not ids:
+            return found
+        marks = ",".join("?" * len(ids))
+        for take_id, finding in self._conn.execute(
+                f"SELECT take_id, finding FROM take_findings WHERE take_id IN ({marks})"
+                " ORDER BY take_id, pos", ids):
+            found.setdefault(take_id, []).append(finding)
+        return found
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database and empty it, so old pages don't linger."""
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    def _remove_audio(self, audio_path: str | None) -> None:
+        """Delete a kept recording, but only one inside our audio folder."""
+        if not audio_path:
+            return
+        audio = Path(audio_path).resolve()
+        if audio.is_relative_to((self.path.parent / AUDIO_DIR_NAME).resolve()):
+            audio.unlink(missing_ok=True)
+
+
+def _clear_dir(folder: Path) -> None:
+    if folder.is_dir():
+        for p in folder.iterdir():
+            if p.is_file() or p.is_symlink():
+                p.unlink(missing_ok=True)
+
+
+def wipe(path: Path | None = None) -> None:
+    """Remove a history that cannot be opened (damaged file) and its recordings."""
+    path = Path(path) if path is not None else default_path()
+    for suffix in ("", *_COMPANIONS):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _clear_dir(path.parent / AUDIO_DIR_NAME)
+
+
+def open_history_or_warn(path: Path | None = None, *, anonymous: bool = False,
+                         timeout: float = DEFAULT_TIMEOUT_S, stream=None) -> History | None:
+    """The history, or None after a one-line warning: practice goes on unsaved."""
+    try:
+        return History(path, anonymous=anonymous, timeout=timeout)
+    except HistoryUnavailable as exc:
+        print(f"heard: {exc}; takes in this session won't be saved.",
+              file=stream if stream is not None else sys.stderr)
+        return None
+
+
+# -- wording -------------------------------------------------------------------
+
+_SENTENCE_KEYS = ("trend", "trend_one", "up", "down", "same", "empty",
+                  "transcript_not_kept", "silence", "takes_heading", "trends_heading")
+_SAMPLE = {"phrase": "x", "count": 1, "takes": 2, "before": "1"}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Editable wording from prompts/history.toml."""
+
+    sentences: dict[str, str]
+    phrases: dict[str, str]
+
+    def phrase(self, finding: str) -> str:
+        return self.phrases.get(finding) or finding.replace("_", " ")
+
+    def trend_sentence(self, t: Trend) -> str:
+        key = "trend" if t.takes != 1 else "trend_one"
+        text = self.sentences[key].format(phrase=self.phrase(t.finding), count=t.count,
+                                          takes=t.takes)
+        if t.direction is None:
+            return text
+        before = str(t.before) if t.before_takes == t.takes else f"{t.before} of {t.before_takes}"
+        return f"{text}, {self.sentences[t.direction].format(before=before)}"
+
+
+def load_wording(path: Path | None = None) -> Wording:
+    """Read and check the wording file; a mistake in it is one clear line."""
+    path = path or prompts_dir() / "history.toml"
+    data = read_toml(path, "wording file")
+    sentences, phrases = data.get("sentences", {}), data.get("phrases", {})
+    for key in _SENTENCE_KEYS:
+        if not isinstance(sentences.get(key), str):
+            raise HeardError(f"wording file {path.name}: [sentences] needs a text `{key}`")
+        try:
+            sentences[key].format(**_SAMPLE)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise HeardError(f"wording file {path.name}: [sentences] {key} has a bad "
+                             f"placeholder ({exc}); use {{phrase}}, {{count}}, {{takes}}, {{before}}") from None
+    return Wording(dict(sentences), {k: str(v) for k, v in phrases.items()})
