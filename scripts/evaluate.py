@@ -31,7 +31,7 @@ from heard.core.scenarios import all_scenarios, get_scenario  # noqa: E402
 from heard.core.transcript import Transcript  # noqa: E402
 from heard.analysis.wordchoice import analyse_word_choice  # noqa: E402
 
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "responses-dev.jsonl"
+DEFAULT_DATA = REPO / "tests" / "data" / "responses-dev.jsonl"
 NOISE_RATE = 0.15
 SEED = 20240501
 # Words a small recogniser tends to put in place of one it missed.

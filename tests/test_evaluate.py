@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-DEV = REPO.parent / "shared" / "data" / "responses-dev.jsonl"
+DEV = REPO / "tests" / "data" / "responses-dev.jsonl"
 
 
 def test_dev_set_meets_targets_as_written_and_with_asr_noise(tmp_path):

@@ -17,7 +17,7 @@ from heard.core.scenarios import all_scenarios, get_scenario
 from heard.audio.wavio import RATE
 
 REPO = Path(__file__).resolve().parent.parent
-DEV_DATA = Path("/work/shared/data/responses-dev.jsonl")
+DEV_DATA = REPO / "tests" / "data" / "responses-dev.jsonl"
 
 # The contract from shared/spec/scenarios.md:
 # id -> (age, intensity, limit_needed, silence_ok, child, quoted cue words).
@@ -115,10 +115,8 @@ def test_examples_are_fresh_sentences():
     # They double as held-out evaluation data: no repeats, none from the dev set.
     texts = [_norm(ex.text) for sc in all_scenarios().values() for ex in sc.examples]
     assert len(texts) == len(set(texts))
-    if DEV_DATA.is_file():
-        dev = {_norm(json.loads(line)["text"]) for line in DEV_DATA.read_text().splitlines()
-               if line.strip()}
-        assert not dev & set(texts)
+    dev = {_norm(json.loads(line)["text"]) for line in DEV_DATA.read_text().splitlines() if line.strip()}
+    assert not dev & set(texts)
 
 
 def test_narrations_are_short_enough_to_speak(espeak_available):
