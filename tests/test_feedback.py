@@ -281,9 +281,9 @@ def test_child_forms_fill_every_placeholder(cookie, child, them, their):
 
 def test_an_edited_wording_file_changes_what_is_said(cookie, tmp_path, monkeypatch):
     text = wording_path().read_text(encoding="utf-8")
-    (tmp_path / "feedback.toml").write_text(
+    shutil.copytree(wording_path().parent.parent, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "en" / "feedback.toml").write_text(
         text.replace('no_concerns = "That was it."', 'no_concerns = "Just right."'), encoding="utf-8")
-    shutil.copytree(wording_path().parent / "scenarios", tmp_path / "scenarios")
     monkeypatch.setenv("HEARD_PROMPTS", str(tmp_path))
     fb = compose([Finding("concise")], cookie, words=4)
     assert fb.spoken.endswith("Just right.")

@@ -191,8 +191,8 @@ def test_spoken_command_is_taken_from_the_microphone_stream(ko_model):
 
 
 def test_broken_command_file_is_one_line(tmp_path, monkeypatch):
-    (tmp_path / "commands").mkdir()
-    (tmp_path / "commands" / "xx.toml").write_text('[steps]\nagain = ["go"]\nnext = ["go"]\n')
+    (tmp_path / "xx").mkdir()
+    (tmp_path / "xx" / "commands.toml").write_text('[steps]\nagain = ["go"]\nnext = ["go"]\n')
     monkeypatch.setenv("HEARD_PROMPTS", str(tmp_path))
     with pytest.raises(HeardError, match="used for both"):
         load_command_words("xx")

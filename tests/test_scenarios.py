@@ -151,9 +151,9 @@ def test_unknown_id_names_the_known_ones():
 
 
 def _copy_catalogue(dest: Path) -> Path:
-    folder = dest / "scenarios"
+    folder = dest / "en" / "scenarios"
     folder.mkdir(parents=True)
-    for src in (REPO / "prompts" / "scenarios").glob("*.toml"):
+    for src in (REPO / "prompts" / "en" / "scenarios").glob("*.toml"):
         (folder / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 

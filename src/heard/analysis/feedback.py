@@ -1,6 +1,6 @@
 """Feedback composer: one take's findings -> a short spoken line and written notes.
 
-All wording lives in ``prompts/feedback.toml`` so a facilitator can change
+All wording lives in ``prompts/en/feedback.toml`` so a facilitator can change
 what heard says without touching code. This module only decides *which*
 points to make (strengths first, at most two, inside a spoken word budget),
 compares with a previous take, and fills the placeholders.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from heard.core.errors import HeardError
 from heard.analysis.findings import CATALOGUE, CONCERN, STRENGTH, Finding
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import language_dir, read_toml
 from heard.core.scenarios import Scenario
 
 
@@ -88,7 +88,7 @@ class Wording:
 
 
 def wording_path() -> Path:
-    return prompts_dir() / "feedback.toml"
+    return language_dir() / "feedback.toml"
 
 
 def load_wording(path: Path | None = None) -> Wording:

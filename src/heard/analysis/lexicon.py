@@ -1,7 +1,7 @@
-"""The word-choice lexicon: phrase lists from prompts/lexicon/*.toml, compiled.
+"""The word-choice lexicon: phrase lists from prompts/en/lexicon/*.toml, compiled.
 
 Facilitators extend the phrase lists without touching code, so phrases are
-written as plain words with a tiny notation (see prompts/lexicon/README.md)
+written as plain words with a tiny notation (see prompts/en/lexicon/README.md)
 and normalised with the same rules as the parent's words before matching.
 """
 
@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from heard.core.errors import HeardError
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import DEFAULT_LANG, prompts_dir, read_toml
 
 FILES = ("grammar", "emotions", "concerns", "strengths", "settings")
 
@@ -106,8 +106,9 @@ def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
 def _load(directory: str) -> Lexicon:
     from heard.analysis.textnorm import normalise_phrase
 
-    d = Path(directory) / "lexicon"
-    raw = {n: read_toml(d / f"{n}.toml", "lexicon file") for n in FILES}
+    d = Path(directory) / DEFAULT_LANG / "lexicon"
+    raw = {n: read_toml(d / f"{n}.toml", "lexicon file") for n in FILES if n != "settings"}
+    raw["settings"] = read_toml(Path(directory) / "wordchoice.toml", "word-choice settings")
     g = raw["grammar"]
     words = {k: list(v) for k, v in g.get("words", {}).items()}
     emo = raw["emotions"]

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from heard.analysis.findings import Finding
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import language_dir, prompts_dir, read_toml
 from heard.core.scenarios import Scenario
 from heard.core.transcript import Transcript
 from heard.listen.vad import FRAME_S
@@ -37,8 +37,8 @@ def load_thresholds() -> PacingThresholds:
     data = read_toml(path, "pacing thresholds") if path.is_file() else {}
     known = PacingThresholds.__dataclass_fields__
     vals = {k: v for k, v in data.items() if k in known}
-    if "fillers" in vals:
-        vals["fillers"] = tuple(vals["fillers"])
+    grammar = read_toml(language_dir() / "lexicon" / "grammar.toml", "lexicon file")
+    vals["fillers"] = tuple(grammar.get("disfluencies", []))  # the one list of "um"s, shared with word choice
     return PacingThresholds(**vals)
 
 

@@ -1,6 +1,6 @@
 """Word-choice findings: what the parent's words do, clause by clause.
 
-Every clause gets its own labels from phrase knowledge in prompts/lexicon/
+Every clause gets its own labels from phrase knowledge in prompts/en/lexicon/
 and a few general rules (who a feeling is attributed to, whether it fits what
 the child showed, whether the child's own words come back, "but" versus
 "and", questions with or without a question mark). Then take-level rules

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from heard.core.errors import HeardError
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import language_dir, read_toml
 
 
 def register(sub) -> None:
@@ -22,7 +22,7 @@ def register(sub) -> None:
 
 
 def passage() -> str:
-    path = prompts_dir() / "calibration.toml"
+    path = language_dir() / "calibration.toml"
     text = read_toml(path, "calibration text").get("passage")
     if not isinstance(text, str) or not text.strip():
         raise HeardError(f"calibration text {path.name}: needs a `passage` to read aloud")

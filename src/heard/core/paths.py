@@ -27,6 +27,14 @@ def prompts_dir() -> Path:
     return _PKG.parent.parent / "prompts"
 
 
+DEFAULT_LANG = "en"
+
+
+def language_dir(lang: str = DEFAULT_LANG) -> Path:
+    """The folder of one language's word lists and wording (``prompts/<lang>/``)."""
+    return prompts_dir() / lang
+
+
 def read_toml(path: Path, what: str) -> dict:
     """A TOML file a facilitator may have edited; any problem is one line naming it.
 

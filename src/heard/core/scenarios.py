@@ -1,4 +1,4 @@
-"""Scenario catalogue: one readable TOML file per scenario under prompts/scenarios/.
+"""Scenario catalogue: one readable TOML file per scenario under prompts/<lang>/scenarios/.
 
 The files are meant to be edited by facilitators, so the loader checks them
 and reports the file and field that is wrong in one line.
@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from heard.core.errors import HeardError, UnknownScenario
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import language_dir, read_toml
 
 INTENSITIES = ("mild", "strong")
 
@@ -44,7 +44,7 @@ class Scenario:
 
 
 def scenarios_dir() -> Path:
-    return prompts_dir() / "scenarios"
+    return language_dir() / "scenarios"
 
 
 def _bad(path: Path, msg: str) -> HeardError:

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from heard.core.errors import HeardError
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import language_dir, read_toml
 from heard.core.settings import RATE
 from heard.audio.wavio import to_int16
 
@@ -26,7 +26,7 @@ PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 
 @dataclass(frozen=True)
 class CheckSettings:
-    """What to check, on which devices, against which thresholds (prompts/kiosk.toml)."""
+    """What to check, on which devices, against which thresholds (prompts/en/kiosk.toml)."""
 
     model: str | None = None
     input_device: str | None = None
@@ -42,8 +42,8 @@ class CheckSettings:
 
 
 def load_settings(path: Path | None = None, **overrides) -> CheckSettings:
-    """Thresholds from the ``[check]`` table of prompts/kiosk.toml, then ``overrides``."""
-    path = path or prompts_dir() / "kiosk.toml"
+    """Thresholds from the ``[check]`` table of prompts/en/kiosk.toml, then ``overrides``."""
+    path = path or language_dir() / "kiosk.toml"
     table = read_toml(path, "settings file").get("check", {})
     known = {f for f in CheckSettings.__dataclass_fields__ if f not in ("model", "input_device",
                                                                       "output_device", "only")}

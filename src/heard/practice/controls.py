@@ -2,7 +2,7 @@
 
 Every source produces the same five steps, so the session does not care
 whether a step came from the keyboard, a voice command or (on the kiosk) a
-GPIO button. The command words per language live in prompts/commands/.
+GPIO button. The command words per language live in prompts/<lang>/commands.toml.
 """
 
 from __future__ import annotations
@@ -59,11 +59,11 @@ class CommandWords:
 
 
 def load_command_words(lang: str) -> CommandWords:
-    path = prompts_dir() / "commands" / f"{lang}.toml"
+    path = prompts_dir() / lang / "commands.toml"
     if not path.is_file():
-        known = sorted(p.stem for p in path.parent.glob("*.toml")) if path.parent.is_dir() else []
+        known = sorted(p.parent.name for p in prompts_dir().glob("*/commands.toml"))
         raise HeardError(f"no voice command words for language {lang!r} "
-                         f"(have: {', '.join(known) or 'none'}); add prompts/commands/{lang}.toml")
+                         f"(have: {', '.join(known) or 'none'}); add prompts/{lang}/commands.toml")
     data = read_toml(path, "command words file")
     steps = data.get("steps")
     if not isinstance(steps, dict):

@@ -25,7 +25,7 @@ from heard.audio.capture import MicCapture, MicrophoneLost
 from heard.practice.controls import COMMAND_ENDPOINT, CommandWords, KeyInput, load_command_words
 from heard.core.errors import DeviceError, HeardError
 from heard.listen.listener import TurnListener
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import language_dir, read_toml
 from heard.store.recording import RecordingSettings, TakeRecorder
 from heard.core.scenarios import all_scenarios
 from heard.practice.session import PracticeSession, SessionSettings
@@ -123,7 +123,7 @@ class KioskWording:
 
 
 def load_wording(path: Path | None = None) -> KioskWording:
-    path = path or prompts_dir() / "kiosk.toml"
+    path = path or language_dir() / "kiosk.toml"
     data = read_toml(path, "kiosk wording file")
     try:
         w, start = data["welcome"], data["start"]
@@ -150,7 +150,7 @@ def start_words(lang: str, wording: KioskWording) -> CommandWords:
     phrases = wording.start.get(lang)
     if not phrases:
         raise HeardError(f"no spoken start words for language {lang!r}; add `{lang} = [...]` "
-                         "under [start] in prompts/kiosk.toml")
+                         "under [start] in prompts/en/kiosk.toml")
     commands = load_command_words(lang)
     return CommandWords(lang, {" ".join(p.lower().split()): "start" for p in phrases},
                         commands.unknown_word, commands.min_confidence)

@@ -34,7 +34,7 @@ class SessionSettings:
     speak: bool = True  # False: print what heard would say (no speaker needed)
     verbose: bool = False  # print latency stamps per take
     model: str | None = None  # vosk model folder; None = the installed default
-    lang: str = "en"  # the model's language: picks prompts/commands/<lang>.toml
+    lang: str = "en"  # the model's language: picks prompts/<lang>/commands.toml
     once: bool = False  # one take, then stop
     voice_commands: bool = True
     push_to_talk: bool = False  # a key/button press ends the turn instead of silence

@@ -28,7 +28,7 @@ from typing import Iterator
 
 from heard.core.errors import HeardError
 from heard.analysis.findings import CATALOGUE
-from heard.core.paths import ensure_private_dir, prompts_dir, read_toml, user_data_dir
+from heard.core.paths import ensure_private_dir, language_dir, read_toml, user_data_dir
 
 DB_NAME = "history.sqlite3"
 AUDIO_DIR_NAME = "audio"
@@ -411,7 +411,7 @@ _SAMPLE = {"phrase": "x", "count": 1, "takes": 2, "before": "1"}
 
 @dataclass(frozen=True)
 class Wording:
-    """Editable wording from prompts/history.toml."""
+    """Editable wording from prompts/en/history.toml."""
 
     sentences: dict[str, str]
     phrases: dict[str, str]
@@ -431,7 +431,7 @@ class Wording:
 
 def load_wording(path: Path | None = None) -> Wording:
     """Read and check the wording file; a mistake in it is one clear line."""
-    path = path or prompts_dir() / "history.toml"
+    path = path or language_dir() / "history.toml"
     data = read_toml(path, "wording file")
     sentences, phrases = data.get("sentences", {}), data.get("phrases", {})
     for key in _SENTENCE_KEYS:
