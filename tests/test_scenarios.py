@@ -4,6 +4,7 @@ carry consistent labelled examples, and broken files fail with one clear line.""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -151,11 +152,9 @@ def test_unknown_id_names_the_known_ones():
 
 
 def _copy_catalogue(dest: Path) -> Path:
-    folder = dest / "en" / "scenarios"
-    folder.mkdir(parents=True)
-    for src in (REPO / "prompts" / "en" / "scenarios").glob("*.toml"):
-        (folder / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
-    return folder
+    """A copy of the whole prompts folder (the loader checks all of it); its scenarios folder."""
+    shutil.copytree(REPO / "prompts", dest, dirs_exist_ok=True)
+    return dest / "en" / "scenarios"
 
 
 def test_broken_toml_gives_one_line_naming_the_file(tmp_path, monkeypatch):
@@ -173,7 +172,7 @@ def test_missing_field_is_named(tmp_path, monkeypatch):
     text = (folder / "biting.toml").read_text(encoding="utf-8")
     (folder / "biting.toml").write_text(text.replace('cue = "', 'kew = "', 1), encoding="utf-8")
     monkeypatch.setenv("HEARD_PROMPTS", str(tmp_path))
-    with pytest.raises(HeardError, match=r"biting\.toml: missing 'cue'"):
+    with pytest.raises(HeardError, match=r"biting\.toml: `kew` is not a known key; did you mean `cue`\?"):
         all_scenarios()
 
 

@@ -208,9 +208,10 @@ def test_thresholds_come_from_the_toml_file(tmp_path, baseline):
 
 @pytest.mark.parametrize("old,new,match", [
     ("[baseline]", "[baseline", "not valid TOML"),
-    ("raised_db = 6.0", "raised_dB = 6.0", "unknown setting 'raised_dB'"),
-    ("raised_db = 6.0", "raised_db = 'six'", "raised_db must be a number"),
-    ("calm_db = 3.0", "", "setting 'calm_db' is missing"),
+    ("raised_db = 6.0", "raised_dB = 6.0", "`baseline.raised_dB` is not a known key; did you mean `raised_db`"),
+    ("raised_db = 6.0", "raised_db = 'six'", "`baseline.raised_db` must be a number from -200 to 200, not 'six'"),
+    ("calm_db = 3.0", "", "`baseline.calm_db` is missing"),
+    ("calm_db = 3.0", "calm_db = nan", "`baseline.calm_db` must be a number"),
 ])
 def test_bad_thresholds_file_is_a_one_line_error(tmp_path, old, new, match):
     path = tmp_path / "tone.toml"

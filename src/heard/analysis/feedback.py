@@ -13,12 +13,14 @@ import math
 import re
 import string
 from dataclasses import dataclass
-from functools import lru_cache
+import weakref
 from pathlib import Path
 
 from heard.core.errors import HeardError
 from heard.analysis.findings import CATALOGUE, CONCERN, STRENGTH, Finding
+from heard.core import schema
 from heard.core.paths import language_dir, read_toml
+from heard.core.rules import Rules, load_rules, thaw
 from heard.core.scenarios import Scenario
 
 
@@ -91,19 +93,20 @@ def wording_path() -> Path:
     return language_dir() / "feedback.toml"
 
 
-def load_wording(path: Path | None = None) -> Wording:
-    """Read and check feedback.toml; a mistake is one line naming the field."""
-    path = path or wording_path()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        raise HeardError(f"no feedback wording at {path}; reinstall heard or set HEARD_PROMPTS") from None
-    return _load(str(path), stamp)
+def load_wording(path: Path | None = None, rules: Rules | None = None) -> Wording:
+    """Checked wording: of ``path`` when given, else of the rules (default: prompts/)."""
+    if path is None:
+        rules = rules if rules is not None else load_rules()
+        wording = _BY_RULES.get(rules)
+        if wording is None:
+            wording = _BY_RULES[rules] = _parse(thaw(rules.feedback))
+        return wording
+    data = read_toml(Path(path), "feedback wording")
+    schema.check(data, schema.FEEDBACK, Path(path).name)
+    return _parse(data)
 
 
-@lru_cache(maxsize=4)
-def _load(path_str: str, _stamp: int) -> Wording:
-    return _parse(read_toml(Path(path_str), "feedback wording"))
+_BY_RULES: weakref.WeakKeyDictionary[Rules, Wording] = weakref.WeakKeyDictionary()
 
 
 def _bad(msg: str) -> HeardError:
@@ -321,6 +324,7 @@ def compose(
     previous: TakeSummary | None = None,
     loudness_db: float | None = None,
     pitch_st: float | None = None,
+    rules: Rules | None = None,
 ) -> Feedback:
     """Turn a take's findings into what heard says and writes.
 
@@ -329,7 +333,7 @@ def compose(
     ``pitch_st`` (this take, same scale as ``previous``) let "again" notice a
     softer or more relaxed voice.
     """
-    w = load_wording()
+    w = load_wording(rules=rules)
     kept = [
         f for f in findings
         if (tone_measured or f.area != "tone") and not (unclear and f.area == "word_choice")

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+import weakref
 
+from heard.analysis.textnorm import normalise_phrase
 from heard.core.errors import HeardError
-from heard.core.paths import DEFAULT_LANG, prompts_dir, read_toml
-
-FILES = ("grammar", "emotions", "concerns", "strengths", "settings")
+from heard.core.rules import Rules, WordChoiceSettings, load_rules, thaw
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ class Lexicon:
     levels: dict[str, int]
     phrases: dict[str, Phrases] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)  # normalised plain lists
-    settings: dict = field(default_factory=dict)
+    settings: WordChoiceSettings | None = None
 
     def has(self, name: str, tokens: list[str]) -> bool:
         return bool(self.phrases[name].find(tokens))
@@ -102,16 +100,22 @@ def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
     return ("(?<=^ )" if start else "(?<= )") + "".join(parts) + ("$" if end else "")
 
 
-@lru_cache(maxsize=4)
-def _load(directory: str) -> Lexicon:
-    from heard.analysis.textnorm import normalise_phrase
+_COMPILED: weakref.WeakKeyDictionary[Rules, Lexicon] = weakref.WeakKeyDictionary()
 
-    d = Path(directory) / DEFAULT_LANG / "lexicon"
-    raw = {n: read_toml(d / f"{n}.toml", "lexicon file") for n in FILES if n != "settings"}
-    raw["settings"] = read_toml(Path(directory) / "wordchoice.toml", "word-choice settings")
-    g = raw["grammar"]
+
+def compile_lexicon(rules: Rules) -> Lexicon:
+    """The phrase lists of the rules' language, compiled once per rules object."""
+    lex = _COMPILED.get(rules)
+    if lex is None:
+        lex = _COMPILED[rules] = _compile_all(rules)
+    return lex
+
+
+def _compile_all(rules: Rules) -> Lexicon:
+    language = rules.language
+    g = thaw(language.grammar)
     words = {k: list(v) for k, v in g.get("words", {}).items()}
-    emo = raw["emotions"]
+    emo = thaw(language.emotions)
     feelings = {k: (v[0], int(v[1])) for k, v in emo.get("feelings", {}).items()}
     lex = Lexicon(
         grammar=g,
@@ -119,18 +123,16 @@ def _load(directory: str) -> Lexicon:
         feelings=feelings,
         family_of_shown=dict(emo.get("family_of_shown", {})),
         levels=dict(emo.get("levels", {"mild": 1, "strong": 3})),
-        settings=raw["settings"],
+        settings=rules.wordchoice,
     )
 
     def norm(text: str) -> list[str]:
         return normalise_phrase(text, lex)
 
-    sets = {k: [" ".join(norm(x)) for x in v] for k, v in words.items() if isinstance(v, list)}
+    sets = {k: [" ".join(norm(x)) for x in v] for k, v in words.items()}
     sets["feeling"] = [" ".join(norm(f)) for f in feelings]
-    for fname in ("concerns", "strengths"):
-        for key, val in raw[fname].items():
-            if not (isinstance(val, list) and all(isinstance(x, str) for x in val)):
-                raise HeardError(f"lexicon file {fname}.toml: '{key}' must be a list of phrases")
+    for table in (language.concerns, language.strengths):
+        for key, val in table.items():
             lex.lists[key] = [" ".join(norm(v)) for v in val]
             lex.phrases[key] = Phrases([_compile(v, norm, sets) for v in val])
     for key in ("fillers", "disfluencies"):
@@ -141,6 +143,6 @@ def _load(directory: str) -> Lexicon:
     return lex
 
 
-def load_lexicon() -> Lexicon:
-    """The lexicon under the current prompts folder (cached)."""
-    return _load(str(prompts_dir()))
+def load_lexicon(rules: Rules | None = None) -> Lexicon:
+    """The compiled lexicon of ``rules`` (default: the current prompts folder)."""
+    return compile_lexicon(rules if rules is not None else load_rules())

@@ -6,40 +6,20 @@ thresholds live in ``prompts/pacing.toml`` so they can be tuned without code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
 
 from heard.analysis.findings import Finding
-from heard.core.paths import language_dir, prompts_dir, read_toml
+from heard.core.rules import PacingThresholds, load_rules
 from heard.core.scenarios import Scenario
 from heard.core.transcript import Transcript
 from heard.listen.vad import FRAME_S
 
 
-@dataclass(frozen=True)
-class PacingThresholds:
-    waited_s: float = 2.0
-    rushed_s: float = 0.7
-    concise_words: int = 15
-    concise_speech_s: float = 6.0
-    too_many_words: int = 30
-    too_long_speech_s: float = 12.0
-    min_burst_s: float = 0.12
-    merge_gap_s: float = 0.3
-    fillers: tuple[str, ...] = field(default_factory=tuple)
-
-
-@lru_cache(maxsize=1)
 def load_thresholds() -> PacingThresholds:
-    path = prompts_dir() / "pacing.toml"
-    data = read_toml(path, "pacing thresholds") if path.is_file() else {}
-    known = PacingThresholds.__dataclass_fields__
-    vals = {k: v for k, v in data.items() if k in known}
-    grammar = read_toml(language_dir() / "lexicon" / "grammar.toml", "lexicon file")
-    vals["fillers"] = tuple(grammar.get("disfluencies", []))  # the one list of "um"s, shared with word choice
-    return PacingThresholds(**vals)
+    """The thresholds of the current prompts folder (see ``heard.core.rules``)."""
+    return load_rules().pacing
 
 
 @dataclass

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from heard.analysis.lexicon import Lexicon
 from heard.core.transcript import Word
+
+if TYPE_CHECKING:  # lexicon imports this module to normalise its phrases
+    from heard.analysis.lexicon import Lexicon
 
 UNSURE = "<?>"  # stands in for a word the recogniser was unsure of
 _APOS = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})

@@ -8,61 +8,30 @@ Thresholds live in ``prompts/tone.toml`` with the reasons for them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from heard.core.errors import HeardError
 from heard.analysis.findings import Finding
-from heard.core.paths import prompts_dir, read_toml
+from heard.core import schema
+from heard.core.paths import read_toml
+from heard.core.rules import ToneSettings, load_rules
 from heard.store.baseline import Baseline
 from heard.analysis.prosody import Prosody
 
 REF_HZ = 100.0  # absolute pitch is reported in semitones re 100 Hz
 
 
-@dataclass(frozen=True)
-class ToneSettings:
-    """Thresholds; the values and the reasons for them are in prompts/tone.toml."""
-
-    calm_db: float
-    calm_st: float
-    raised_db: float
-    tense_st: float
-    f0_low_hz: float
-    f0_high_hz: float
-    raised_dbfs: float
-    calm_max_dbfs: float
-    flat_st: float
-    sing_song_st: float
-    min_voiced_s: float
-    fast_ratio: float
-    calm_ratio: float
-    fast_syll_per_s: float
-    calm_syll_per_s: float
-
-
 def load_settings(path: str | Path | None = None) -> ToneSettings:
-    """Thresholds from ``tone.toml`` (its sections are only for reading)."""
-    path = Path(path) if path is not None else prompts_dir() / "tone.toml"
+    """Thresholds from ``tone.toml``: the current prompts folder's, or the file at ``path``."""
+    if path is None:
+        return load_rules().tone
+    path = Path(path)
     data = read_toml(path, "tone thresholds")
-    flat = {k: v for section in data.values() if isinstance(section, dict) for k, v in section.items()}
-    known = ToneSettings.__dataclass_fields__
-    unknown = sorted(set(flat) - set(known))
-    if unknown:
-        raise HeardError(f"{path.name}: unknown setting {unknown[0]!r}; check its spelling")
-    missing = sorted(set(known) - set(flat))
-    if missing:
-        raise HeardError(f"{path.name}: setting {missing[0]!r} is missing; restore it from prompts/tone.toml")
-    bad = [k for k, v in flat.items() if isinstance(v, bool) or not isinstance(v, (int, float))]
-    if bad:
-        raise HeardError(f"{path.name}: {bad[0]} must be a number")
-    return ToneSettings(**{k: float(v) for k, v in flat.items()})
+    schema.check(data, schema.TONE, path.name)
+    return ToneSettings(**{k: float(v) for section in data.values() for k, v in section.items()})
 
 
-@lru_cache(maxsize=1)
 def _default_settings() -> ToneSettings:
-    return load_settings()
+    return load_rules().tone
 
 
 def _st(a: float, b: float) -> float:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from heard.analysis.findings import Finding
 from heard.analysis.lexicon import Lexicon, Match, load_lexicon
+from heard.core.rules import Rules
 from heard.core.scenarios import Scenario
 from heard.analysis.textnorm import UNSURE, Clause, clauses_of, normalise_phrase, stem
 from heard.core.transcript import Transcript, Word
@@ -566,9 +567,8 @@ def _mocking_tags(clauses: list[Clause]) -> None:
 
 
 def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
-    cfg = lex.settings.get("lecture", {})
-    limit = int(cfg.get("long_explanation_words", 18))
-    markers = set(cfg.get("explain_markers", []))
+    limit = lex.settings.long_explanation_words
+    markers = set(lex.settings.explain_markers)
     by_sentence: dict[int, list[Clause]] = {}
     for c in clauses:
         by_sentence.setdefault(c.sentence, []).append(c)
@@ -601,15 +601,15 @@ def _sentence(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
-def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf: float = 0.6) -> WordChoiceResult:
-    """Word-choice findings for one take (see shared/spec/findings.md)."""
-    lex = load_lexicon()
-    conf_cfg = lex.settings.get("confidence", {})
+def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf: float = 0.6,
+                        rules: Rules | None = None) -> WordChoiceResult:
+    """Word-choice findings for one take (see findings.md); ``rules`` default to prompts/."""
+    lex = load_lexicon(rules)
     words = transcript.words or Transcript.from_text(transcript.text).words
     if not words:
         return WordChoiceResult()
     unsure = sum(w.conf < min_conf for w in words) / len(words)
-    unclear = unsure > float(conf_cfg.get("unclear_fraction", 0.4))
+    unclear = unsure > lex.settings.unclear_fraction
 
     ctx = _Context(scenario, lex)
     clauses = clauses_of(words, lex, min_conf)

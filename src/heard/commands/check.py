@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from heard.practice.check import ITEMS, load_settings, overall, run_checks
 
@@ -27,10 +28,24 @@ def register(sub) -> None:
                    help=f"check just these, comma-separated ({', '.join(ITEMS)})")
     p.add_argument("--seconds", type=float, help="how long to measure the microphone (default 3)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--prompts", nargs="?", const="", metavar="DIR",
+                   help="only validate a prompts folder (default: the one in use) and exit")
     p.set_defaults(func=run)
 
 
+def check_prompts(folder: str) -> int:
+    """Validate every file of a prompts folder; a problem is one line and exit 2 (HeardError)."""
+    from heard.core.rules import validate_folder
+
+    rules = validate_folder(Path(folder) if folder else None)
+    print(f"prompts OK: {len(rules.files)} files in {rules.root} "
+          f"({len(rules.scenarios)} scenarios, language {rules.lang})")
+    return 0
+
+
 def run(args) -> int:
+    if args.prompts is not None:
+        return check_prompts(args.prompts)
     settings = load_settings(model=args.model, input_device=args.input_device,
                              output_device=args.output_device, only=args.only,
                              mic_seconds=args.seconds)

@@ -43,7 +43,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from heard.core.rules import validate_folder
     from heard.practice.kiosk import Kiosk, KioskSettings, load_playlist, stop_on_signals
+
+    validate_folder()  # staff-edited prompts/: one clear line now, not mid-visit
 
     if args.keep_audio and args.history != "full":
         raise HeardError("--keep-audio needs --history full (visitors' voices are never kept "

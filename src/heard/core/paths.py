@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from pathlib import Path
 
 from heard.core.errors import HeardError
 
+MAX_TOML_BYTES = 4_000_000  # the whole shipped prompts folder is well under 1 MB
 _PKG = Path(__file__).resolve().parent.parent  # the heard package
 
 
@@ -43,7 +45,18 @@ def read_toml(path: Path, what: str) -> dict:
     """
     path = Path(path)
     try:
+        info = os.stat(path)  # before opening: a FIFO or a device must not block the read
+        if stat.S_ISDIR(info.st_mode):
+            raise HeardError(f"{what} {path}: cannot be read (it is a folder)")
+        if not stat.S_ISREG(info.st_mode):
+            raise HeardError(f"{what} {path.name} is not a regular file (a pipe or a device?); "
+                             "replace it with a text file")
+        if info.st_size > MAX_TOML_BYTES:
+            raise HeardError(f"{what} {path.name} is {info.st_size} bytes, more than any prompts "
+                             f"file needs ({MAX_TOML_BYTES}); is it the right file?")
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise HeardError(f"{what} {path.name} nests too deeply to read; fix or restore it") from None
     except FileNotFoundError:
         raise HeardError(f"{what} {path} is missing; restore it (reinstall heard) or set "
                          "HEARD_PROMPTS to a folder that has it") from None

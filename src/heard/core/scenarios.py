@@ -7,7 +7,6 @@ and reports the file and field that is wrong in one line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from heard.core.errors import HeardError, UnknownScenario
@@ -52,63 +51,46 @@ def _bad(path: Path, msg: str) -> HeardError:
 
 
 def load_scenario_file(path: Path) -> Scenario:
+    """One scenario file, checked against the prompts schema."""
+    from heard.core import schema
+
     data = read_toml(path, "scenario file")
+    schema.check(data, schema.SCENARIO, f"scenario file {path.name}")
+    return scenario_from(data, path)
 
-    def need(key: str, typ: type | tuple[type, ...]):
-        if key not in data:
-            raise _bad(path, f"missing '{key}'")
-        val = data[key]
-        if not isinstance(val, typ):
-            raise _bad(path, f"'{key}' has the wrong type")
-        return val
 
-    sid = need("id", str)
+def scenario_from(data: dict, path: Path) -> Scenario:
+    """A scenario from its parsed file (types and ranges already checked by the schema)."""
+    sid = data["id"]
     if sid != path.stem:
         raise _bad(path, f"id '{sid}' does not match the file name")
-    intensity = need("intensity", str)
-    if intensity not in INTENSITIES:
-        raise _bad(path, "intensity must be 'mild' or 'strong'")
-    examples = []
-    for ex in data.get("examples", []):
-        if not isinstance(ex, dict) or "text" not in ex:
-            raise _bad(path, "each [[examples]] needs a text")
-        examples.append(
-            Example(text=ex["text"], labels=tuple(ex.get("labels", [])), note=ex.get("note", ""))
-        )
+    examples = tuple(Example(text=ex["text"], labels=tuple(ex.get("labels", [])), note=ex.get("note", ""))
+                     for ex in data.get("examples", []))
     return Scenario(
         id=sid,
-        title=need("title", str),
-        age=str(need("age", (str, int, float))),
-        intensity=intensity,
-        limit_needed=need("limit_needed", bool),
-        silence_ok=need("silence_ok", bool),
-        moment=need("moment", str).strip(),
-        narration=need("narration", str).strip(),
-        cue=need("cue", str).strip(),
+        title=data["title"],
+        age=str(data["age"]),
+        intensity=data["intensity"],
+        limit_needed=data["limit_needed"],
+        silence_ok=data["silence_ok"],
+        moment=data["moment"].strip(),
+        narration=data["narration"].strip(),
+        cue=data["cue"].strip(),
         cue_words=data.get("cue_words", "").strip(),
         child=data.get("child", "they"),
         facts=tuple(data.get("facts", [])),
         shown_feelings=tuple(data.get("shown_feelings", [])),
         limit=data.get("limit", "").strip(),
         listen_seconds=float(data.get("listen_seconds", 10.0)),
-        examples=tuple(examples),
+        examples=examples,
     )
 
 
-@lru_cache(maxsize=4)
-def _load_all(directory: str) -> dict[str, Scenario]:
-    d = Path(directory)
-    if not d.is_dir():
-        raise HeardError(f"no scenarios folder at {d}; reinstall heard or set HEARD_PROMPTS")
-    out = {}
-    for path in sorted(d.glob("*.toml")):
-        sc = load_scenario_file(path)
-        out[sc.id] = sc
-    return out
-
-
 def all_scenarios() -> dict[str, Scenario]:
-    return _load_all(str(scenarios_dir()))
+    """The catalogue of the current prompts folder (via the one rules loader)."""
+    from heard.core.rules import load_rules
+
+    return dict(load_rules().scenarios)
 
 
 def get_scenario(sid: str) -> Scenario:
