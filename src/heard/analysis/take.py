@@ -16,6 +16,7 @@ from heard.analysis.feedback import Feedback, TakeSummary, compose
 from heard.analysis.findings import Finding
 from heard.store.baseline import Baseline
 from heard.analysis.prosody import Prosody, measure as measure_prosody
+from heard.core.errors import HeardError
 from heard.core.scenarios import Scenario
 from heard.analysis.tone import rate_findings, tone_findings
 from heard.core.transcript import Transcript
@@ -24,6 +25,20 @@ from heard.listen.vad import FRAME_S, speech_mask
 from heard.analysis.wordchoice import analyse_word_choice
 
 _AREA_ORDER = {"word_choice": 0, "pacing": 1, "tone": 2}
+# No spoken answer comes near this (a 30 s turn is under 150 words); beyond it the
+# input is a pasted file or a stuck recogniser, and refusing it keeps work bounded.
+MAX_TAKE_WORDS = 2000
+
+
+class TakeTooLong(HeardError):
+    """More words than any answer to a child has."""
+
+
+def check_length(n_words: int) -> None:
+    """One line and exit 2 (``HeardError``) for a take longer than ``MAX_TAKE_WORDS``."""
+    if n_words > MAX_TAKE_WORDS:
+        raise TakeTooLong(f"the response has {n_words} words; heard analyses at most {MAX_TAKE_WORDS} "
+                          "(a spoken answer is far shorter); give a shorter response")
 
 
 @dataclass
@@ -67,6 +82,7 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 def analyse_text(scenario: Scenario, text: str, *, previous: TakeSummary | None = None
                  ) -> TakeAnalysis:
     """A typed response: word choice, and pacing from the word count only."""
+    check_length(len(text.split()))
     transcript = Transcript.from_text(text)
     wc = analyse_word_choice(transcript, scenario)
     pace = pacing_mod.measure(transcript, None)
@@ -82,6 +98,7 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
                   mask: np.ndarray | None = None, previous: TakeSummary | None = None
                   ) -> TakeAnalysis:
     """A recorded take (16 kHz mono int16); time 0 of ``samples`` is time 0 of the take."""
+    check_length(len(transcript.words))
     if mask is None:
         mask = speech_mask(samples)
     th = pacing_mod.load_thresholds()

@@ -40,6 +40,7 @@ NOT_DOING = {"going", "saying", "telling", "asking", "feeling", "being", "gettin
 LINKING = {"got", "felt", "was", "were", "became", "did", "had", "seemed", "looked", "gave", "give", "gives"}
 ADVERBS = {"not", "always", "never", "really", "just", "all", "so", "very"}
 CHILD = {"you", "your", "yours", "yourself"}
+MAX_RESIGNED_WORDS = 12  # a resigned opener ("oh, | alright, | fine") is a few words
 ADULT = {"i", "me", "my", "we", "us", "myself"}
 
 
@@ -132,8 +133,61 @@ def _strip_fillers(words: list[str], lex: Lexicon) -> list[str]:
     return [] if " ".join(rest) in fillers else rest
 
 
+_BACK_SKIP = {"as", "so", "really", "very", "too", "this", "that"}
+
+
+class _Before:
+    """What precedes each position of a clause, computed in one pass (no rescans per position)."""
+
+    def __init__(self, core: list[str]):
+        people = CHILD | ADULT
+        n = len(core)
+        self.pron: list[str | None] = [None] * (n + 1)  # last pronoun before i
+        self.lead: list[str | None] = [None] * (n + 1)  # last word before i that is not an intensifier
+        self.back: list[tuple[str, ...]] = [()] * (n + 1)  # last two words before i, fillers of degree left out
+        self.cond = [False] * (n + 1)  # a condition on the child before i ("when you're ...")
+        self.after: list[str | None] = [None] * (n + 1)  # first pronoun at or after i
+        for k, t in enumerate(core):
+            self.pron[k + 1] = t if t in people else self.pron[k]
+            self.lead[k + 1] = t if t not in INTENSIFIERS else self.lead[k]
+            self.back[k + 1] = (self.back[k] + (t,))[-2:] if t not in _BACK_SKIP else self.back[k]
+            flag = t in CONDITIONS and k + 1 < n and core[k + 1] in CHILD
+            self.cond[k + 1] = self.cond[k] or flag
+        for k in range(n - 1, -1, -1):
+            self.after[k] = core[k] if core[k] in people else self.after[k + 1]
+
+
+def _skip_feeling(core: list[str], i: int, words: list[str], ctx: _Context, pre: _Before) -> bool:
+    """A feeling word that is not attributed here: denied, imagined, adverbial, conditional or descriptive."""
+    if i > 0 and core[i - 1] == "not" and words[0] != "not":
+        return True  # "you're not scared" is a denial (dismisses_feeling)
+    nxt = core[i + len(words) : i + len(words) + 1]
+    back = pre.back[i]
+    hypothetical = len(back) >= 2 and back[-1] in {"be", "feel", "get"} and back[-2] in MODAL_OR_TO
+    lead = pre.lead[i]
+    verb_before = lead is not None and (lead.endswith(("ing", "ed")) or ctx.is_past(lead))
+    adverb = verb_before and words[0] in ADVERBIAL  # "crying so hard", "worked so hard"
+    conditional = pre.cond[i]  # "look at me when you're upset"
+    # "a scary dream" describes the dream ("a bit of a surprise" still names one)
+    describes = lead in {"a", "an", "the"} and bool(nxt) and nxt[0] not in ctx.function | SUBORD
+    return hypothetical or adverb or conditional or describes  # "it's okay to be cross" allows
+
+
+def _owner(core: list[str], i: int, end: int, pre: _Before) -> str:
+    """Whose feeling it is: the pronoun right after it, else the nearest before, else after."""
+    nxt = core[end : end + 1]
+    if nxt and nxt[0] in CHILD | ADULT:
+        return "child" if nxt[0] in CHILD else "adult"  # "that hurt me", "it upset you"
+    if pre.pron[i] is not None:
+        return "child" if pre.pron[i] in CHILD else "adult"
+    if pre.after[end] is not None:
+        return "child" if pre.after[end] in CHILD else "adult"
+    return "child"  # "that really hurt", "it's hard": said about the child's moment
+
+
 def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None:
     """The feeling this clause attributes to the child: (family, level, start, end)."""
+    pre = _Before(core)
     i = 0
     while i < len(core):
         hit = ctx.feeling_at(core, i)
@@ -141,35 +195,10 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
             i += 1
             continue
         words, (family, level) = hit
-        if i > 0 and core[i - 1] == "not" and words[0] != "not":
-            i += len(words)
-            continue  # "you're not scared" is a denial (dismisses_feeling)
-        before = [t for t in core[:i] if t in CHILD | ADULT]
-        after = [t for t in core[i + len(words) :] if t in CHILD | ADULT]
-        nxt = core[i + len(words) : i + len(words) + 1]
-        back = [t for t in core[:i] if t not in {"as", "so", "really", "very", "too", "this", "that"}]
-        hypothetical = len(back) >= 2 and back[-1] in {"be", "feel", "get"} and back[-2] in MODAL_OR_TO
-        lead = [t for t in core[:i] if t not in INTENSIFIERS]
-        verb_before = bool(lead) and (lead[-1].endswith(("ing", "ed")) or ctx.is_past(lead[-1]))
-        adverb = verb_before and words[0] in ADVERBIAL  # "crying so hard", "worked so hard"
-        conditional = any(t in CONDITIONS and core[k + 1 : k + 2] and core[k + 1] in CHILD
-                          for k, t in enumerate(core[:i]))  # "look at me when you're upset"
-        # "a scary dream" describes the dream ("a bit of a surprise" still names one)
-        describes = bool(lead) and lead[-1] in {"a", "an", "the"} and bool(nxt) and nxt[0] not in ctx.function | SUBORD
-        if hypothetical or adverb or conditional or describes:
-            i += len(words)
-            continue  # "it's okay to be cross" allows; "you'll be grumpy" predicts
-        if nxt and nxt[0] in CHILD | ADULT:
-            owner = "child" if nxt[0] in CHILD else "adult"  # "that hurt me", "it upset you"
-        elif before:
-            owner = "child" if before[-1] in CHILD else "adult"
-        elif after:
-            owner = "child" if after[0] in CHILD else "adult"
-        else:
-            owner = "child"  # "that really hurt", "it's hard": said about the child's moment
-        if owner == "child":
-            return family, level, i, i + len(words)
-        i += len(words)
+        end = i + len(words)
+        if not _skip_feeling(core, i, words, ctx, pre) and _owner(core, i, end, pre) == "child":
+            return family, level, i, end
+        i = end
     return None
 
 
@@ -424,25 +453,44 @@ def _and_view(clauses: list[Clause]) -> None:
                 a.labels["acknowledges_view"] = a.labels.pop("reflects_words")
 
 
-def _but(clauses: list[Clause]) -> list[tuple[list[Clause], list[Clause]]]:
-    """Acknowledgements cancelled by "but": (ack clauses, cancelling clauses)."""
+def _ack_runs(clauses: list[Clause]) -> tuple[list[int], list[int]]:
+    """For each clause: the nearest acknowledging clause at or before it (-1 for none),
+    and where the unbroken run of acknowledging clauses ending there starts."""
+    nearest, run_start = [], []
+    for i, c in enumerate(clauses):
+        ack = any(a in c.labels for a in ACK)
+        nearest.append(i if ack else (nearest[-1] if i else -1))
+        run_start.append((run_start[-1] if i and nearest[i - 1] == i - 1 else i) if ack else -1)
+    return nearest, run_start
+
+
+def _sentence_tails(clauses: list[Clause]) -> tuple[list[int], list[set[str]]]:
+    """For each clause: the end of its sentence, and the labels from it to that end."""
+    ends, tails = [0] * len(clauses), [set() for _ in clauses]
+    for i in range(len(clauses) - 1, -1, -1):
+        same = i + 1 < len(clauses) and clauses[i + 1].sentence == clauses[i].sentence
+        ends[i] = ends[i + 1] if same else i + 1
+        tails[i] = set(clauses[i].labels) | (tails[i + 1] if same else set())
+    return ends, tails
+
+
+def _but(clauses: list[Clause]) -> dict[int, tuple[list[Clause], list[Clause]]]:
+    """Acknowledgements cancelled by "but", by the index of the clause that opens the
+    cancelling part: (ack clauses, cancelling clauses). One pass (sentences only grow)."""
     keep = {"offers_presence", "allows_feeling", *ACK}
-    out = []
+    nearest, run_start = _ack_runs(clauses)
+    ends, tails = _sentence_tails(clauses)
+    out = {}
     for k, c in enumerate(clauses):
-        if c.joiner not in ("but", "though", "although", "however", "yet"):
+        if c.joiner not in ("but", "though", "although", "however", "yet") or k == 0:
             continue
-        before = []
-        for p in reversed(clauses[:k]):
-            if any(a in p.labels for a in ACK):
-                before.insert(0, p)
-            elif before or p.sentence < c.sentence - 1:
-                break
-        if not before:
+        j = nearest[k - 1]
+        # looking back, clauses that acknowledge nothing are passed over only within the sentence before
+        if j < 0 or (j + 1 < k and clauses[j + 1].sentence < c.sentence - 1):
             continue
-        after = [q for q in clauses[k:] if q.sentence == c.sentence]
-        labs = set().union(*(q.labels for q in after))
+        labs = tails[k]
         if not labs & keep or labs - keep:
-            out.append((before, after))
+            out[k] = (clauses[run_start[j] : j + 1], clauses[k : ends[k]])
     return out
 
 
@@ -492,6 +540,8 @@ def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
     for c in clauses:
         core = _strip_fillers(c.words, lex)
         if not core and not resigned:
+            if len(said) > MAX_RESIGNED_WORDS:
+                continue  # a run of fillers this long is no resigned opener (and rescanning it grows with its square)
             said += c.words  # "oh, | alright," said as separate fillers still resign
             m = lex.find("resignation", said)
             resigned = bool(m) and m[0].start == 0 and m[-1].end == len(said)
@@ -644,14 +694,14 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
 
     ack_so_far: list[Clause] = []
     buts = _but(clauses)
-    for c in clauses:
-        for b_ack, b_after in buts:
-            if c is b_after[0]:
-                rewrite = _sentence(_text(words, b_ack, min_conf)[0])
-                add("but_negates", b_ack + b_after, {"rewrite": rewrite} if rewrite else None)
+    for k, c in enumerate(clauses):
+        if k in buts and "but_negates" not in found:
+            b_ack, b_after = buts[k]
+            rewrite = _sentence(_text(words, b_ack, min_conf)[0])
+            add("but_negates", b_ack + b_after, {"rewrite": rewrite} if rewrite else None)
         for fid in c.labels:
             extra = None
-            if fid == "pushes_to_stop" and ack_so_far:
+            if fid == "pushes_to_stop" and ack_so_far and fid not in found:
                 extra = {"rewrite": _sentence(_text(words, ack_so_far, min_conf)[0])}
             add(fid, [c], extra)
         if any(a in c.labels for a in ACK):
