@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cli_helpers import assert_one_line_error, run_heard
 from heard.analysis import wordchoice
 from heard.analysis.findings import CATALOGUE
+from heard.analysis.lexicon import load_lexicon
 from heard.analysis.take import MAX_TAKE_WORDS, TakeTooLong, analyse_audio, analyse_text
 from heard.analysis.textnorm import Clause, Token
 from heard.analysis.wordchoice import analyse_word_choice
@@ -79,7 +80,7 @@ def test_the_linear_but_pass_equals_the_rescanning_one(run):
     for new_sentence, joiner, labels in run:
         sentence += new_sentence
         clauses.append(Clause([Token("x", 0)], sentence, joiner, labels={lab: (0, 1) for lab in labels}))
-    assert wordchoice._but(clauses) == _but_by_rescanning(clauses)
+    assert wordchoice._but(clauses, load_lexicon()) == _but_by_rescanning(clauses)
 
 
 # -- any text of the language's own words gives catalogue findings, never an exception

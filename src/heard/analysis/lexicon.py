@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 import weakref
 
-from heard.analysis.textnorm import normalise_phrase
+from heard.analysis.textnorm import Words, normalise_phrase
 from heard.core.errors import HeardError
 from heard.core.rules import Rules, WordChoiceSettings, load_rules, thaw
 
@@ -65,6 +65,7 @@ class Lexicon:
     phrases: dict[str, Phrases] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)  # normalised plain lists
     settings: WordChoiceSettings | None = None
+    g: Words = field(default_factory=lambda: Words({}))  # the word sets the rules read, by name
 
     def has(self, name: str, tokens: list[str]) -> bool:
         return bool(self.phrases[name].find(tokens))
@@ -124,6 +125,7 @@ def _compile_all(rules: Rules) -> Lexicon:
         family_of_shown=dict(emo.get("family_of_shown", {})),
         levels=dict(emo.get("levels", {"mild": 1, "strong": 3})),
         settings=rules.wordchoice,
+        g=Words(g),
     )
 
     def norm(text: str) -> list[str]:

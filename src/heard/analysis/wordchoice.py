@@ -15,7 +15,7 @@ from heard.analysis.findings import Finding
 from heard.analysis.lexicon import Lexicon, Match, load_lexicon
 from heard.core.rules import Rules
 from heard.core.scenarios import Scenario
-from heard.analysis.textnorm import UNSURE, Clause, clauses_of, normalise_phrase, stem
+from heard.analysis.textnorm import UNSURE, Clause, clauses_of, normalise_phrase
 from heard.core.transcript import Transcript, Word
 
 ACK = ("reflects_words", "acknowledges_view", "acknowledges_feeling")
@@ -26,22 +26,9 @@ PHRASE_CONCERNS = (
     "pushes_to_stop", "dismisses_feeling", "fixes_or_distracts", "lectures",
     "shames_or_labels", "insists_on_contact", "adds_commentary",
 )
-SWAP = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are"}
-PRO_FORMS = {"one", "it", "that", "them", "some", "those", "this"}
-# "must" is left out: "you must feel abandoned" asserts a feeling rather than imagining one.
-MODAL_OR_TO = {"to", "can", "could", "will", "would", "might", "may", "should", "as"}
-ADVERBIAL = {"hard", "tough"}  # feeling words that also say how something was done
-INTENSIFIERS = {"so", "really", "very", "too", "quite", "pretty", "such"}
-CONDITIONS = {"when", "whenever", "if", "unless"}
-SUBORD = {"that", "when", "because", "about", "how", "for", "to", "with", "at", "and", "but", "right", "now"}
-# "you're saying", "you're feeling": a frame or a feeling, not an account of what the child is doing.
-NOT_DOING = {"going", "saying", "telling", "asking", "feeling", "being", "getting", "trying", "having"}
-# Verbs that link to a state ("you got scared"), not an event the child lived.
-LINKING = {"got", "felt", "was", "were", "became", "did", "had", "seemed", "looked", "gave", "give", "gives"}
-ADVERBS = {"not", "always", "never", "really", "just", "all", "so", "very"}
-CHILD = {"you", "your", "yours", "yourself"}
 MAX_RESIGNED_WORDS = 12  # a resigned opener ("oh, | alright, | fine") is a few words
-ADULT = {"i", "me", "my", "we", "us", "myself"}
+# The words every rule reads are the language's (prompts/<lang>/lexicon/grammar.toml,
+# [words], [roles], [swap], [morphology]), reached as ``lex.g.<set>``; none are written here.
 
 
 @dataclass
@@ -67,18 +54,18 @@ class _Context:
 
     def __init__(self, sc: Scenario, lex: Lexicon):
         self.sc, self.lex = sc, lex
-        w = lex.words
-        self.function = set(w.get("function", []))
-        self.light = set(w.get("light", []))
-        self.past = set(w.get("past_irregular", []))
-        self.modals = set(w.get("modals", []))
+        g = self.g = lex.g
+        self.function = g.function
+        self.light = g.light
+        self.past = g.past_irregular
+        self.modals = g.modals
+        self.child, self.adult = g.child_pronouns, g.adult_pronouns
+        self.people = self.child | self.adult
         self.cues = self._cues(sc.cue_words)
         self.quoted_cues = self._cues(sc.cue_words, swap=False)  # "'Get away from me', you're saying"
         self.cue_stems = set().union(*(c.content for c in self.cues)) if self.cues else set()
-        self.facts = {stem(t) for f in sc.facts for t in normalise_phrase(f, lex)} - self.function
-        self.limit = {stem(t) for t in normalise_phrase(sc.limit, lex)} - self.function - {
-            "will", "not", "let", "so", "can", "would"
-        }
+        self.facts = {g.stem(t) for f in sc.facts for t in normalise_phrase(f, lex)} - self.function
+        self.limit = {g.stem(t) for t in normalise_phrase(sc.limit, lex)} - self.function - g.limit_ignore
         self.max_level = lex.levels.get(sc.intensity, 3)
         # family -> strongest level the child showed in it ("worried" does not license "terrified")
         self.families: dict[str, int] = {}
@@ -94,17 +81,18 @@ class _Context:
     def _cues(self, text: str, swap: bool = True) -> list[_Cue]:
         out = []
         for part in text.replace("!", ".").replace("?", ".").split("."):
-            toks = [SWAP.get(t, t) if swap else t for t in normalise_phrase(part, self.lex)]
-            content = [stem(t) for t in toks if t not in self.function]
-            verbs = [stem(t) for t in toks if t not in self.function | ADVERBS]
+            swaps = self.lex.grammar.get("swap", {})
+            toks = [swaps.get(t, t) if swap else t for t in normalise_phrase(part, self.lex)]
+            content = [self.g.stem(t) for t in toks if t not in self.function]
+            verbs = [self.g.stem(t) for t in toks if t not in self.function | self.g.adverbs]
             if content and verbs:
-                out.append(_Cue(set(content), verbs[0], bool(CHILD & set(toks))))
+                out.append(_Cue(set(content), verbs[0], bool(self.child & set(toks))))
         return out
 
     # --- single-clause judgements -------------------------------------------------
 
     def is_past(self, tok: str) -> bool:
-        return tok in self.past or (len(tok) > 4 and tok.endswith("ed") and not self.feeling_at([tok], 0))
+        return tok in self.past or (self.g.is_past_form(tok) and not self.feeling_at([tok], 0))
 
     def feeling_at(self, toks: list[str], i: int):
         for words, val in self.feelings:
@@ -133,14 +121,11 @@ def _strip_fillers(words: list[str], lex: Lexicon) -> list[str]:
     return [] if " ".join(rest) in fillers else rest
 
 
-_BACK_SKIP = {"as", "so", "really", "very", "too", "this", "that"}
-
-
 class _Before:
     """What precedes each position of a clause, computed in one pass (no rescans per position)."""
 
-    def __init__(self, core: list[str]):
-        people = CHILD | ADULT
+    def __init__(self, core: list[str], ctx: _Context):
+        g, people = ctx.g, ctx.people
         n = len(core)
         self.pron: list[str | None] = [None] * (n + 1)  # last pronoun before i
         self.lead: list[str | None] = [None] * (n + 1)  # last word before i that is not an intensifier
@@ -149,9 +134,9 @@ class _Before:
         self.after: list[str | None] = [None] * (n + 1)  # first pronoun at or after i
         for k, t in enumerate(core):
             self.pron[k + 1] = t if t in people else self.pron[k]
-            self.lead[k + 1] = t if t not in INTENSIFIERS else self.lead[k]
-            self.back[k + 1] = (self.back[k] + (t,))[-2:] if t not in _BACK_SKIP else self.back[k]
-            flag = t in CONDITIONS and k + 1 < n and core[k + 1] in CHILD
+            self.lead[k + 1] = t if t not in g.intensifiers else self.lead[k]
+            self.back[k + 1] = (self.back[k] + (t,))[-2:] if t not in g.degree_words else self.back[k]
+            flag = t in g.conditions and k + 1 < n and core[k + 1] in ctx.child
             self.cond[k + 1] = self.cond[k] or flag
         for k in range(n - 1, -1, -1):
             self.after[k] = core[k] if core[k] in people else self.after[k + 1]
@@ -159,35 +144,36 @@ class _Before:
 
 def _skip_feeling(core: list[str], i: int, words: list[str], ctx: _Context, pre: _Before) -> bool:
     """A feeling word that is not attributed here: denied, imagined, adverbial, conditional or descriptive."""
-    if i > 0 and core[i - 1] == "not" and words[0] != "not":
+    g = ctx.g
+    if i > 0 and core[i - 1] == g["not"] and words[0] != g["not"]:
         return True  # "you're not scared" is a denial (dismisses_feeling)
     nxt = core[i + len(words) : i + len(words) + 1]
     back = pre.back[i]
-    hypothetical = len(back) >= 2 and back[-1] in {"be", "feel", "get"} and back[-2] in MODAL_OR_TO
+    hypothetical = len(back) >= 2 and back[-1] in g.become_verbs and back[-2] in g.modal_or_to
     lead = pre.lead[i]
-    verb_before = lead is not None and (lead.endswith(("ing", "ed")) or ctx.is_past(lead))
-    adverb = verb_before and words[0] in ADVERBIAL  # "crying so hard", "worked so hard"
+    verb_before = lead is not None and (g.is_progressive(lead) or g.has_past_ending(lead) or ctx.is_past(lead))
+    adverb = verb_before and words[0] in g.adverbial_feelings  # "crying so hard", "worked so hard"
     conditional = pre.cond[i]  # "look at me when you're upset"
     # "a scary dream" describes the dream ("a bit of a surprise" still names one)
-    describes = lead in {"a", "an", "the"} and bool(nxt) and nxt[0] not in ctx.function | SUBORD
+    describes = lead in g.articles and bool(nxt) and nxt[0] not in ctx.function | g.subordinators
     return hypothetical or adverb or conditional or describes  # "it's okay to be cross" allows
 
 
-def _owner(core: list[str], i: int, end: int, pre: _Before) -> str:
+def _owner(core: list[str], i: int, end: int, pre: _Before, ctx: _Context) -> str:
     """Whose feeling it is: the pronoun right after it, else the nearest before, else after."""
     nxt = core[end : end + 1]
-    if nxt and nxt[0] in CHILD | ADULT:
-        return "child" if nxt[0] in CHILD else "adult"  # "that hurt me", "it upset you"
+    if nxt and nxt[0] in ctx.people:
+        return "child" if nxt[0] in ctx.child else "adult"  # "that hurt me", "it upset you"
     if pre.pron[i] is not None:
-        return "child" if pre.pron[i] in CHILD else "adult"
+        return "child" if pre.pron[i] in ctx.child else "adult"
     if pre.after[end] is not None:
-        return "child" if pre.after[end] in CHILD else "adult"
+        return "child" if pre.after[end] in ctx.child else "adult"
     return "child"  # "that really hurt", "it's hard": said about the child's moment
 
 
 def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None:
     """The feeling this clause attributes to the child: (family, level, start, end)."""
-    pre = _Before(core)
+    pre = _Before(core, ctx)
     i = 0
     while i < len(core):
         hit = ctx.feeling_at(core, i)
@@ -196,7 +182,7 @@ def _feeling(core: list[str], ctx: _Context) -> tuple[str, int, int, int] | None
             continue
         words, (family, level) = hit
         end = i + len(words)
-        if not _skip_feeling(core, i, words, ctx, pre) and _owner(core, i, end, pre) == "child":
+        if not _skip_feeling(core, i, words, ctx, pre) and _owner(core, i, end, pre, ctx) == "child":
             return family, level, i, end
         i = end
     return None
@@ -206,21 +192,22 @@ def _reflects(core: list[str], ctx: _Context, quoted: bool = False, flipped: boo
     """The child's words given back; `flipped`: given back with the polarity turned (a denial)."""
     if not ctx.cues:
         return False
-    stems = {stem(t) for t in core if t not in ctx.function}
-    if flipped and not (CHILD & set(core) or ctx.modals & set(core)) and "not" in stems:
-        stems = stems - {"not"}
-        return any(cue.verb in stems and "not" not in cue.content and len(cue.content & stems) / len(cue.content) >= 0.66
-                   and len(stems - ctx.cue_stems - {stem(t) for t in ctx.light}) < 2 for cue in ctx.cues)
+    g, no = ctx.g, ctx.g["not"]
+    stems = {g.stem(t) for t in core if t not in ctx.function}
+    if flipped and not (ctx.child & set(core) or ctx.modals & set(core)) and no in stems:
+        stems = stems - {no}
+        return any(cue.verb in stems and no not in cue.content and len(cue.content & stems) / len(cue.content) >= 0.66
+                   and len(stems - ctx.cue_stems - {g.stem(t) for t in ctx.light}) < 2 for cue in ctx.cues)
     if flipped:
         return False
     for cue in ctx.quoted_cues if quoted else ctx.cues:
-        if cue.verb not in stems or ("not" in stems) != ("not" in cue.content):
+        if cue.verb not in stems or (no in stems) != (no in cue.content):
             continue
-        if cue.has_you and not CHILD & set(core):
+        if cue.has_you and not ctx.child & set(core):
             continue
         cover = len(cue.content & stems) / len(cue.content)
-        if cover >= 0.66 or (cover >= 0.5 and PRO_FORMS & set(core)):
-            extra = {stem(t) for t in core if t not in ctx.light and t not in ctx.function} - ctx.cue_stems
+        if cover >= 0.66 or (cover >= 0.5 and g.pro_forms & set(core)):
+            extra = {g.stem(t) for t in core if t not in ctx.light and t not in ctx.function} - ctx.cue_stems
             if len(extra) < 2:
                 return True
     return False
@@ -230,80 +217,83 @@ def _view(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
     """Says plainly what happened or what the child wants, from the child's side."""
     if not core:
         return False
+    g = ctx.g
     wit = lex.find("witness", core)
     if wit and wit[0].start == 0 and wit[0].end == len(core):
         return True
-    if core == ["i", "said", "no"]:
+    if g.phrase_in(core, "refusals"):
         return True
     if lex.find("noticing", core):
         return True  # "so many tears", "you're awake": what the child is doing, noticed plainly
     wanting = lex.find("wanting", core)
     lead = core[max(0, wanting[0].start - 3) : wanting[0].start] if wanting else []
-    if "you" in lead and not {"if", "when", "whenever"} & set(lead):
+    if g["you"] in lead and not g.offer_ifs & set(lead):
         return True  # "you want a cookie" ("come if you want to" offers, it doesn't describe)
-    cannot = any(core[k : k + 3] in (["you", "can", "not"], ["you", "could", "not"]) for k in range(len(core)))
-    if (any(t in ctx.modals for t in core) and not cannot) or "to" in core[:1]:
+    cannot = g.has_phrase(core, "child_cannot")
+    if (any(t in ctx.modals for t in core) and not cannot) or g["to"] in core[:1]:
         return False
     if cannot:
         return True  # "you can't have a cookie": the child's side of the limit
     for j in range(len(core) - 2):
-        if core[j : j + 2] != ["you", "are"]:
+        if not g.phrase_in(core[j : j + 2], "you_are"):
             continue
         k = j + 2
-        while k < len(core) - 1 and core[k] in ADVERBS | {"still"}:
+        while k < len(core) - 1 and core[k] in g.adverbs | g.still:
             k += 1
-        doing = core[k].endswith("ing") and core[k] not in NOT_DOING
-        if doing and core[k + 1 : k + 2] != ["me"]:
+        doing = g.is_progressive(core[k]) and core[k] not in g.not_doing
+        if doing and core[k + 1 : k + 2] != [g["me"]]:
             return True  # "you're (still) crying": what the child is doing ("you're giving me ..." is a complaint)
-    has_child = bool(CHILD & set(core))
-    has_fact = any(stem(x) in ctx.facts for x in core)
+    has_child = bool(ctx.child & set(core))
+    has_fact = any(g.stem(x) in ctx.facts for x in core)
     for j, t in enumerate(core):
-        if j == 0 or core[0] in {"what", "why", "how"}:
+        if j == 0 or core[0] in g.why_words:
             continue
         if ctx.is_past(t) and (has_child or has_fact):
             return True
-        if t in {"was", "were"} and has_fact:
+        if t in g.past_copulas and has_fact:
             return True  # "that was a loud bark", "last night was the party"
-        if j == 1 and core[0] in {"he", "she", "they"} and t.endswith("ed") and ctx.is_past(t):
+        if j == 1 and core[0] in g.third_persons and g.has_past_ending(t) and ctx.is_past(t):
             return True  # "she waved goodbye": what happened, told plainly
     return False
 
 
 def _view_around_feeling(core: list[str], start: int, pos: int, ctx: _Context, lex: Lexicon) -> bool:
     """The account that comes with a named feeling: "upset *that I took you out*", "you *woke up* scared"."""
-    sub = [k for k in range(pos, len(core)) if core[k] in {"that", "when", "because", "about", "how", "for"}]
+    g = ctx.g
+    sub = [k for k in range(pos, len(core)) if core[k] in g.reasons]
     if sub:
         rest = core[sub[0] + 1 :]
-        if core[sub[0]] in {"for", "about"}:
-            return bool(rest) and rest[0].endswith("ing") and rest[0] not in NOT_DOING and len(rest) > 1
+        if core[sub[0]] in g.reasons_with_ing:
+            return bool(rest) and g.is_progressive(rest[0]) and rest[0] not in g.not_doing and len(rest) > 1
         return bool(rest) and _view(rest, ctx, lex)
     before, after = core[:start], core[pos:]
     if len(after) >= 2 and _view(after, ctx, lex):
         return True  # "you're sad Mummy left"
-    return any(ctx.is_past(t) and t not in LINKING for t in before[1:]) and _view(before, ctx, lex)
+    return any(ctx.is_past(t) and t not in g.linking for t in before[1:]) and _view(before, ctx, lex)
 
 
 def _hands_over(core: list[str], ctx: _Context, lex: Lexicon) -> bool:
     """ "Here, have the cookie", "fine, stay up then": an imperative that hands over what is in dispute."""
+    g, then = ctx.g, ctx.g["then"]
     m = lex.find("resignation", core)
     rest = core[m[-1].end :] if m else list(core)
-    if "then" in rest[1:]:
-        rest = rest[: rest.index("then", 1) + 1]  # recognised speech runs on: "hold the keys then just don't ..."
-    if {"not", "no", "never"} & set(rest):
+    if then in rest[1:]:
+        rest = rest[: rest.index(then, 1) + 1]  # recognised speech runs on: "hold the keys then just don't ..."
+    if g.negatives & set(rest):
         return False
-    while rest and rest[0] in {"here", "just", "then", "oh", "go", "on"}:
+    while rest and rest[0] in g.hand_over_openers:
         rest = rest[1:]
-    about = any(stem(t) in ctx.facts | ctx.limit for t in rest)
-    if rest and rest[0] in lex.lists.get("grant_imperatives", []) and (about or rest[1:2] == ["one"]):
+    about = any(g.stem(t) in ctx.facts | ctx.limit for t in rest)
+    if rest and rest[0] in lex.lists.get("grant_imperatives", []) and (about or rest[1:2] == [g["one"]]):
         return True
-    return len(rest) >= 2 and rest[-1] == "then" and about
+    return len(rest) >= 2 and rest[-1] == then and about
 
 
 def _limit_overlap(words: list[str], ctx: _Context) -> bool:
     if not ctx.limit:
         return False
-    stems = {stem(t) for t in words}
-    neg = bool({"not", "no", "never"} & set(words))
+    stems = {ctx.g.stem(t) for t in words}
+    neg = bool(ctx.g.negatives & set(words))
     return neg and len(ctx.limit & stems) / len(ctx.limit) >= 0.6
 
 
@@ -322,24 +312,25 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
         return
     span = (0, len(words))
     off = len(words) - len(core)
+    g, i_, you = ctx.g, ctx.g["i"], ctx.g["you"]
     for name in PHRASE_CONCERNS:
         # on the clause as said and without its opening fillers, so "^ look $" also matches "oh look"
         for m in {*lex.find(name, words), *(Match(x.start + off, x.end + off) for x in lex.find(name, core))}:
             before = words[max(0, m.start - 4) : m.start]
-            counting = words[m.start] in {"count", "counting"}  # "I'm counting to three" presses the child ...
+            counting = words[m.start] in g.counting  # "I'm counting to three" presses the child ...
             if name == "pushes_to_stop" and counting and ctx.sc.limit_needed:
                 continue  # ... to stop crying; where a limit is in dispute it counts down to compliance (a threat only)
-            if name == "pushes_to_stop" and "i" in before and not counting and "you" not in words[m.start - len(before) + before.index("i") : m.end]:
+            if name == "pushes_to_stop" and i_ in before and not counting and you not in words[m.start - len(before) + before.index(i_) : m.end]:
                 continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
-            if name == "pushes_to_stop" and words[m.start] == "enough" and before[-1:] and before[-1] in {"had", "have", "has"} and "i" not in before:
+            if name == "pushes_to_stop" and words[m.start] == g["enough"] and before[-1:] and before[-1] in g.have_forms and i_ not in before:
                 continue  # "you've had enough of them" is the child's view
-            if name == "pushes_to_stop" and words[m.start] in {"keep", "carry"} and before[-1:] and before[-1] in ctx.modals:
+            if name == "pushes_to_stop" and words[m.start] in g.go_on_verbs and before[-1:] and before[-1] in ctx.modals:
                 continue  # "you can keep crying" gives permission to go on
-            if name == "insists_on_contact" and before[-1:] == ["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
+            if name == "insists_on_contact" and before[-1:] == [g["to"]] and any(ctx.is_past(t) for t in before[-3:-1]):
                 continue  # "you wanted to give me a kiss" tells what happened
-            if name == "insists_on_contact" and before[-1:] and before[-1] in {"you", "we", "they", "why"}:
+            if name == "insists_on_contact" and before[-1:] and before[-1] in g.not_summons:
                 continue  # "that's why you come here" says where the child goes, it doesn't summon
-            if name == "fixes_or_distracts" and words[m.end - 1] == "instead" and any(ctx.is_past(t) for t in words):
+            if name == "fixes_or_distracts" and words[m.end - 1] == g["instead"] and any(ctx.is_past(t) for t in words):
                 continue  # "you bit instead" tells what happened; "bite this instead" offers a substitute
             labels[name] = span
     if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words), lex.find("insists_on_contact", words)):
@@ -351,11 +342,11 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
     if c.question:
         if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
             labels["interrogates"] = span
-        request = core[1:2] == ["you"] and core[0] in {"can", "could", "will", "would"}
+        request = core[1:2] == [you] and core[0] in g.request_modals
         if not request or lex.find("gentle_offers", words):
             labels.pop("insists_on_contact", None)  # "can I give you a hug?" asks; "can you just face me?" demands
         labels.pop("adds_commentary", None)
-        if core[0] in lex.words.get("auxiliaries", []):
+        if core[0] in g.auxiliaries:
             feel = None if labels else _feeling(core, ctx)  # "was that a bit of a surprise?" asks gently
             if feel and ctx.fits(feel[0], feel[1]):
                 labels["acknowledges_feeling"] = span  # asking "are you hurt?" does not tell the child how it feels
@@ -375,8 +366,8 @@ def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
             about_feeling = lex.find("grant_feeling_verbs", core[m.end :])
             grant = grant or not (about_feeling and about_feeling[0].start == 0)
         # a permission counts only when it is about the thing in dispute
-        about = any(stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
-        grant = grant and not {"not", "no"} & set(core) and about
+        about = any(g.stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
+        grant = grant and not g.denials & set(core) and about
         delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
         handed = _hands_over(core, ctx, lex) and "fixes_or_distracts" not in labels  # "have my phone instead" substitutes
         fixes = lex.find("fixes_or_distracts", words)
@@ -425,7 +416,7 @@ def _okay_after_ack(clauses: list[Clause], lex: Lexicon) -> None:
         if core and m and m[0].start == 0 and m[0].end == len(core) and not c.labels:
             if seen_ack:
                 c.labels["allows_feeling"] = (0, len(c.tokens))
-            elif core[0] == "it":
+            elif core[0] == lex.g["it"]:
                 c.labels["dismisses_feeling"] = (0, len(c.tokens))
         if any(a in c.labels for a in (*ACK, "projects_feeling")):
             seen_ack = True  # even an overstated feeling, once named, is what "that's alright" makes room for
@@ -445,10 +436,11 @@ def _quoted(clauses: list[Clause], ctx: _Context, lex: Lexicon) -> None:
                 c.labels.pop("acknowledges_view", None)  # "go away, you said": the frame is not an account
 
 
-def _and_view(clauses: list[Clause]) -> None:
+def _and_view(clauses: list[Clause], lex: Lexicon) -> None:
     """A reflection the parent extends with "and <what happened>" is their own account."""
+    and_ = lex.g["and"]
     for a, b in zip(clauses, clauses[1:]):
-        if b.joiner == "and" and a.sentence == b.sentence and "reflects_words" in a.labels:
+        if b.joiner == and_ and a.sentence == b.sentence and "reflects_words" in a.labels:
             if "acknowledges_view" in b.labels:
                 a.labels["acknowledges_view"] = a.labels.pop("reflects_words")
 
@@ -474,15 +466,16 @@ def _sentence_tails(clauses: list[Clause]) -> tuple[list[int], list[set[str]]]:
     return ends, tails
 
 
-def _but(clauses: list[Clause]) -> dict[int, tuple[list[Clause], list[Clause]]]:
+def _but(clauses: list[Clause], lex: Lexicon) -> dict[int, tuple[list[Clause], list[Clause]]]:
     """Acknowledgements cancelled by "but", by the index of the clause that opens the
     cancelling part: (ack clauses, cancelling clauses). One pass (sentences only grow)."""
     keep = {"offers_presence", "allows_feeling", *ACK}
+    contrast = lex.g.contrast
     nearest, run_start = _ack_runs(clauses)
     ends, tails = _sentence_tails(clauses)
     out = {}
     for k, c in enumerate(clauses):
-        if c.joiner not in ("but", "though", "although", "however", "yet") or k == 0:
+        if c.joiner not in contrast or k == 0:
             continue
         j = nearest[k - 1]
         # looking back, clauses that acknowledge nothing are passed over only within the sentence before
@@ -518,7 +511,7 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
         joined = c.words + [nxt.joiner] if nxt and nxt.joiner and nxt.sentence == c.sentence else c.words
         if lex.find("grudging", joined):
             continue  # "have one if you must" hands it over; nothing is held over the child
-        either = c.joiner == "or" and k > 0 and not clauses[k - 1].question  # "knock it off | or there's no park"
+        either = c.joiner == lex.g["or"] and k > 0 and not clauses[k - 1].question  # "knock it off | or there's no park"
         if lex.find("offer_conditions", joined) and not either:
             continue  # "if you want, you can sit with me" offers; nothing is demanded
         if not (lex.find("threat_conditions", joined) or either):
@@ -555,9 +548,9 @@ def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
             resigned, core = True, core[m[-1].end :]  # run together when spoken: "ugh fine twenty minutes"
         if not core:
             continue
-        imperative = core[0] not in lex.words.get("subject_pronouns", [])
+        imperative = core[0] not in lex.g.subject_pronouns
         plain = not c.labels or (imperative and set(c.labels) == {"acknowledges_view"})  # "sit in the seat for a bit"
-        if resigned and not c.question and plain and not {"not", "no", "never"} & set(core):
+        if resigned and not c.question and plain and not lex.g.negatives & set(core):
             c.labels.pop("acknowledges_view", None)
             c.labels["gives_in"] = (0, len(c.tokens))
         resigned = False
@@ -565,10 +558,11 @@ def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
 
 def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
     """ "Look, | there's a birdie!" A bare "look" that points at something new redirects the child."""
+    g = lex.g
     for a, b in zip(clauses, clauses[1:]):
-        if _strip_fillers(a.words, lex) == ["look"] and b.sentence - a.sentence in (0, 1):
+        if _strip_fillers(a.words, lex) == [g["look"]] and b.sentence - a.sentence in (0, 1):
             core = _strip_fillers(b.words, lex)
-            if b.words[:2] in (["there", "is"], ["there", "are"], ["who", "is"]) or core[:1] in (["a"], ["an"], ["the"], ["your"], ["those"], ["these"]):
+            if g.phrase_in(b.words[:2], "pointing_openers") or (core[:1] and core[0] in g.pointing_determiners):
                 b.labels["fixes_or_distracts"] = (0, len(b.tokens))
 
 
@@ -576,7 +570,7 @@ def _substitutes(clauses: list[Clause], lex: Lexicon) -> None:
     """ "Here's your giraffe, | bite this instead": what is handed over is a substitute, not the thing in dispute."""
     for a, b in zip(clauses, clauses[1:]):
         if "gives_in" in a.labels and a.sentence == b.sentence and "fixes_or_distracts" in b.labels:
-            if any(b.words[m.end - 1] == "instead" for m in lex.find("fixes_or_distracts", b.words)):
+            if any(b.words[m.end - 1] == lex.g["instead"] for m in lex.find("fixes_or_distracts", b.words)):
                 a.labels.pop("gives_in")
 
 
@@ -591,11 +585,12 @@ def _overstated(clauses: list[Clause], lex: Lexicon) -> None:
                 c.labels["projects_feeling"] = (0, len(c.tokens))
 
 
-def _dismissing_guesses(clauses: list[Clause]) -> None:
+def _dismissing_guesses(clauses: list[Clause], lex: Lexicon) -> None:
     """ "You don't really hate them, you're just tired": a guess that explains the feeling away is part of the dismissal."""
     dismissing = {c.sentence for c in clauses if "dismisses_feeling" in c.labels}
+    others = lex.g.others
     for c in clauses:
-        if c.sentence in dismissing and c.words[:1] not in (["he"], ["she"], ["they"], ["it"]):
+        if c.sentence in dismissing and not (c.words[:1] and c.words[0] in others):
             c.labels.pop("adds_commentary", None)  # "he's just saying hello" still guesses at someone else
 
 
@@ -607,12 +602,13 @@ def _presence_on_terms(clauses: list[Clause]) -> None:
             c.labels.pop("offers_presence", None)
 
 
-def _mocking_tags(clauses: list[Clause]) -> None:
+def _mocking_tags(clauses: list[Clause], lex: Lexicon) -> None:
     """ "They ruin everything, do they?": a same-polarity tag on a plain statement teases the child's claim."""
+    g = lex.g
     for a, b in zip(clauses, clauses[1:]):
         if b.tag and a.sentence == b.sentence and not a.question and not a.tag:
-            echo = len(b.words) == 2 and b.words[0] in {"do", "does", "did", "is", "are", "was", "were", "has", "have"}
-            if echo and not {"not", "no", "never"} & set(a.words):  # "huh", "shall we", "didn't it" only soften
+            echo = len(b.words) == 2 and b.words[0] in g.echo_tags
+            if echo and not g.negatives & set(a.words):  # "huh", "shall we", "didn't it" only soften
                 a.labels["adds_commentary"] = (0, len(a.tokens))
 
 
@@ -667,7 +663,7 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
         _label_clause(c, ctx, lex)
     _okay_after_ack(clauses, lex)
     _quoted(clauses, ctx, lex)
-    _and_view(clauses)
+    _and_view(clauses, lex)
     if scenario.limit_needed:
         _resigned_grants(clauses, lex)
     _pointing(clauses, lex)
@@ -677,8 +673,8 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     _long_lectures(clauses, lex)
     _presence_on_terms(clauses)
     _overstated(clauses, lex)
-    _dismissing_guesses(clauses)
-    _mocking_tags(clauses)
+    _dismissing_guesses(clauses, lex)
+    _mocking_tags(clauses, lex)
     if not scenario.limit_needed:
         for c in clauses:
             c.labels.pop("holds_limit", None)
@@ -693,7 +689,7 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
         found[fid] = Finding(fid, evidence=text, start=start, end=end, extra=extra or {})
 
     ack_so_far: list[Clause] = []
-    buts = _but(clauses)
+    buts = _but(clauses, lex)
     for k, c in enumerate(clauses):
         if k in buts and "but_negates" not in found:
             b_ack, b_after = buts[k]

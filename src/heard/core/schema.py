@@ -232,14 +232,35 @@ CHECK = table(
 # Word sets the code reads from grammar.toml [words]; facilitators may add more
 # and use them in phrases as {name}.
 GRAMMAR_WORDS = (
-    "expressing", "contraction_stems", "is_stems", "subject_pronouns", "auxiliaries",
+    "expressing", "contraction_stems", "is_stems", "subject_pronouns", "child_pronouns", "auxiliaries",
     "question_words", "embedding", "contrast", "joiners", "tag_questions", "modals",
     "past_irregular", "function", "light",
+    # the general rules' word sets (textnorm, wordchoice)
+    "not_contracted", "negatable", "keep_repeats", "takes_object", "pronouns", "clause_subjects",
+    "persons", "verb_like", "subject_verbs", "exclamations", "no_question_after", "dummy_subjects",
+    "statement_verbs", "copulas", "contrast_after_pause", "adult_pronouns", "pro_forms",
+    "modal_or_to", "become_verbs", "adverbial_feelings", "intensifiers", "degree_words",
+    "conditions", "offer_ifs", "subordinators", "reasons", "reasons_with_ing", "not_doing",
+    "linking", "adverbs", "still", "articles", "negatives", "denials", "limit_ignore", "refusals",
+    "child_cannot", "you_are", "why_words", "past_copulas", "third_persons", "hand_over_openers",
+    "counting", "have_forms", "go_on_verbs", "not_summons", "request_modals", "pointing_openers",
+    "pointing_determiners", "others", "echo_tags",
 )
+ROLES = ("not", "you", "i", "me", "it", "and", "or", "then", "to", "one", "how", "let", "look",
+         "enough", "instead")
+_ENDING = Key("str")
 GRAMMAR = table(
     disfluencies=STRS, fillers=PHRASES,
     contractions=Key("map", value=TEXT), suffixes=Key("map", value=TEXT),
     words=Key("map", value=STRS, need=GRAMMAR_WORDS),
+    roles=table(**{r: TEXT for r in ROLES}),
+    swap=Key("map", value=TEXT),
+    merge=Key("map", value=TEXT),
+    morphology=table(
+        past=TEXT, past_min_length=integer(1, 50), progressive=TEXT, possessive=TEXT, negation=TEXT,
+        keep_double=STRS, drop_final=_ENDING, keep_final=_ENDING, stem_min_length=integer(2, 50),
+        stem=Key("tables", keys={"ending": TEXT, "min_length": integer(1, 50), "unless": opt(STR)}),
+    ),
 )
 EMOTIONS = table(
     levels=Key("map", value=integer(0, 10), need=("mild", "strong")),
