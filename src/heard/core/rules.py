@@ -196,7 +196,7 @@ def _build(root: Path, lang: str, found: dict[str, os.stat_result] | None = None
         root=root, lang=lang,
         pacing=_pacing(files, lang),
         tone=_tone(files["tone.toml"]),
-        wordchoice=_wordchoice(files["wordchoice.toml"]),
+        wordchoice=_wordchoice(files["wordchoice.toml"], files[f"{lang}/lexicon/grammar.toml"]),
         language=_language(files, lang),
         scenarios=MappingProxyType(_scenarios(root, files, lang)),
         feedback=files[f"{lang}/feedback.toml"],
@@ -215,12 +215,11 @@ def _tone(data: Mapping[str, Any]) -> ToneSettings:
     return ToneSettings(**flat)
 
 
-def _wordchoice(data: Mapping[str, Any]) -> WordChoiceSettings:
-    lecture = data["lecture"]
+def _wordchoice(data: Mapping[str, Any], grammar: Mapping[str, Any]) -> WordChoiceSettings:
     return WordChoiceSettings(
         unclear_fraction=float(data["confidence"]["unclear_fraction"]),
-        long_explanation_words=int(lecture["long_explanation_words"]),
-        explain_markers=tuple(lecture.get("explain_markers", ())),
+        long_explanation_words=int(data["lecture"]["long_explanation_words"]),
+        explain_markers=tuple(grammar["words"]["explain_markers"]),  # the language's words
     )
 
 

@@ -220,7 +220,7 @@ TONE = table(
 )
 WORDCHOICE = table(
     confidence=table(unclear_fraction=number(0.0, 1.0)),
-    lecture=table(long_explanation_words=integer(1, 10_000), explain_markers=opt(PHRASES)),
+    lecture=table(long_explanation_words=integer(1, 10_000)),
 )
 _FRACTION = number(0.0, 1.0)
 CHECK = table(
@@ -244,7 +244,7 @@ GRAMMAR_WORDS = (
     "linking", "adverbs", "still", "articles", "negatives", "denials", "limit_ignore", "refusals",
     "child_cannot", "you_are", "why_words", "past_copulas", "third_persons", "hand_over_openers",
     "counting", "have_forms", "go_on_verbs", "not_summons", "request_modals", "pointing_openers",
-    "pointing_determiners", "others", "echo_tags",
+    "pointing_determiners", "others", "echo_tags", "explain_markers",
 )
 ROLES = ("not", "you", "i", "me", "it", "and", "or", "then", "to", "one", "how", "let", "look",
          "enough", "instead")
@@ -252,7 +252,7 @@ _ENDING = Key("str")
 GRAMMAR = table(
     disfluencies=STRS, fillers=PHRASES,
     contractions=Key("map", value=TEXT), suffixes=Key("map", value=TEXT),
-    words=Key("map", value=STRS, need=GRAMMAR_WORDS),
+    words=Key("map", value=PHRASES, need=GRAMMAR_WORDS),
     roles=table(**{r: TEXT for r in ROLES}),
     swap=Key("map", value=TEXT),
     merge=Key("map", value=TEXT),
