@@ -150,6 +150,9 @@ def test_no_word_of_the_english_lists_is_written_in_the_rules():
         keys = {id(n.slice) for n in ast.walk(tree) if isinstance(n, ast.Subscript)}
         keys |= {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                  and n.func.attr == "get" for a in n.args[:1]}
+        # the rules table's names and declarations describe the rules; they are never matched
+        keys |= {id(c) for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Rule"
+                 for c in ast.walk(n)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs | keys:
                 words = set(node.value.split()) & vocab - ids

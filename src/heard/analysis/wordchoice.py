@@ -10,6 +10,7 @@ combine them as shared/spec/findings.md describes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from heard.analysis.findings import Finding
 from heard.analysis.lexicon import Lexicon, Match, load_lexicon
@@ -302,113 +303,196 @@ def _inside(inner: list, outer: list) -> bool:
     return bool(outer) and all(any(o.start <= m.start and m.end <= o.end for o in outer) for m in inner)
 
 
-def _label_clause(c: Clause, ctx: _Context, lex: Lexicon) -> None:
-    words = c.words
-    core = _strip_fillers(words, lex)
-    labels = c.labels
-    if not core and lex.find("pushes_to_stop", words):
-        labels["pushes_to_stop"] = (0, len(words))  # "come on now!" is made of fillers but presses all the same
-    if not core or all(t == UNSURE for t in core):
-        return
-    span = (0, len(words))
-    off = len(words) - len(core)
+# ------------------------------------------------------------ clause rules
+# Each labels one clause from its own words (and the scenario); it returns True
+# when nothing more is to be said about the clause, so later clause rules skip it.
+
+
+@dataclass
+class _Said:
+    """One clause while the clause rules label it."""
+
+    clause: Clause
+    words: list[str]
+    core: list[str]  # without opening fillers (and, once framed, without "I can see ...")
+
+    @property
+    def labels(self) -> dict[str, tuple[int, int]]:
+        return self.clause.labels
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (0, len(self.words))
+
+
+def _fillers_only(s: _Said, ctx: _Context) -> bool:
+    """A clause of fillers says nothing, except that "come on now!" presses all the same."""
+    if not s.core and ctx.lex.find("pushes_to_stop", s.words):
+        s.labels["pushes_to_stop"] = s.span
+    return not s.core or all(t == UNSURE for t in s.core)
+
+
+def _concern_exception(name: str, m: Match, words: list[str], ctx: _Context) -> bool:
+    """A concern phrase that, in its context, is not that concern."""
     g, i_, you = ctx.g, ctx.g["i"], ctx.g["you"]
+    before = words[max(0, m.start - 4) : m.start]
+    last = before[-1] if before else None
+    counting = words[m.start] in g.counting  # "I'm counting to three" presses the child ...
+    if name == "pushes_to_stop":
+        if counting and ctx.sc.limit_needed:
+            return True  # ... to stop crying; where a limit is in dispute it counts down to compliance (a threat only)
+        if i_ in before and not counting and you not in words[m.start - len(before) + before.index(i_) : m.end]:
+            return True  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
+        if words[m.start] == g["enough"] and last in g.have_forms and i_ not in before:
+            return True  # "you've had enough of them" is the child's view
+        return words[m.start] in g.go_on_verbs and last in ctx.modals  # "you can keep crying" permits
+    if name == "insists_on_contact":
+        if last == g["to"] and any(ctx.is_past(t) for t in before[-3:-1]):
+            return True  # "you wanted to give me a kiss" tells what happened
+        return last in g.not_summons  # "that's why you come here" says where the child goes, it doesn't summon
+    if name == "fixes_or_distracts":
+        return words[m.end - 1] == g["instead"] and any(ctx.is_past(t) for t in words)  # "you bit instead"
+    return False
+
+
+def _phrase_concerns(s: _Said, ctx: _Context) -> bool:
+    """Concern phrases, on the clause as said and without its opening fillers ("^ look $" matches "oh look")."""
+    lex, off = ctx.lex, len(s.words) - len(s.core)
     for name in PHRASE_CONCERNS:
-        # on the clause as said and without its opening fillers, so "^ look $" also matches "oh look"
-        for m in {*lex.find(name, words), *(Match(x.start + off, x.end + off) for x in lex.find(name, core))}:
-            before = words[max(0, m.start - 4) : m.start]
-            counting = words[m.start] in g.counting  # "I'm counting to three" presses the child ...
-            if name == "pushes_to_stop" and counting and ctx.sc.limit_needed:
-                continue  # ... to stop crying; where a limit is in dispute it counts down to compliance (a threat only)
-            if name == "pushes_to_stop" and i_ in before and not counting and you not in words[m.start - len(before) + before.index(i_) : m.end]:
-                continue  # "I'll stop talking", "I'll be quiet" are about the adult ("I need you to stop" is not)
-            if name == "pushes_to_stop" and words[m.start] == g["enough"] and before[-1:] and before[-1] in g.have_forms and i_ not in before:
-                continue  # "you've had enough of them" is the child's view
-            if name == "pushes_to_stop" and words[m.start] in g.go_on_verbs and before[-1:] and before[-1] in ctx.modals:
-                continue  # "you can keep crying" gives permission to go on
-            if name == "insists_on_contact" and before[-1:] == [g["to"]] and any(ctx.is_past(t) for t in before[-3:-1]):
-                continue  # "you wanted to give me a kiss" tells what happened
-            if name == "insists_on_contact" and before[-1:] and before[-1] in g.not_summons:
-                continue  # "that's why you come here" says where the child goes, it doesn't summon
-            if name == "fixes_or_distracts" and words[m.end - 1] == g["instead"] and any(ctx.is_past(t) for t in words):
-                continue  # "you bit instead" tells what happened; "bite this instead" offers a substitute
-            labels[name] = span
+        for m in {*lex.find(name, s.words), *(Match(x.start + off, x.end + off) for x in lex.find(name, s.core))}:
+            if not _concern_exception(name, m, s.words, ctx):
+                s.labels[name] = s.span
+    return False
+
+
+def _nested_concerns(s: _Said, ctx: _Context) -> bool:
+    """A concern phrase inside a longer one of another kind is part of that one."""
+    lex, words, labels = ctx.lex, s.words, s.labels
     if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words), lex.find("insists_on_contact", words)):
         labels.pop("dismisses_feeling")  # "just one little cuddle": the size of the hug, not of the feeling
     if "shames_or_labels" in labels and _inside(lex.find("shames_or_labels", words), lex.find("adds_commentary", words)):
         labels.pop("shames_or_labels")  # "that naughty rug" blames the object, not the child
     if "adds_commentary" in labels and _inside(lex.find("adds_commentary", words), lex.find("fixes_or_distracts", words)):
         labels.pop("adds_commentary")  # "it always helps" promises a fix; it is not a dig at anyone
-    if c.question:
-        if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
-            labels["interrogates"] = span
-        request = core[1:2] == [you] and core[0] in g.request_modals
-        if not request or lex.find("gentle_offers", words):
-            labels.pop("insists_on_contact", None)  # "can I give you a hug?" asks; "can you just face me?" demands
-        labels.pop("adds_commentary", None)
-        if core[0] in g.auxiliaries:
-            feel = None if labels else _feeling(core, ctx)  # "was that a bit of a surprise?" asks gently
-            if feel and ctx.fits(feel[0], feel[1]):
-                labels["acknowledges_feeling"] = span  # asking "are you hurt?" does not tell the child how it feels
-            if lex.find("gentle_offers", words) and lex.find("allows_feeling", words):
-                labels["allows_feeling"] = span  # "do you want to tell me what happened?"
-        if not labels and lex.find("open_invitations", core):
-            labels["allows_feeling"] = span  # one open "what happened?" invites more (several press: _questions)
-        return
-    sc = ctx.sc
-    if lex.find("offers_presence", words):
-        labels["offers_presence"] = span
-    if lex.find("allows_feeling", words) and not {"lectures", "shames_or_labels"} & set(labels):
-        labels["allows_feeling"] = span  # "don't you dare tell me to go away" invites nothing
-    if sc.limit_needed:
-        grant = False
-        for m in lex.find("permission_openers", core):
-            about_feeling = lex.find("grant_feeling_verbs", core[m.end :])
-            grant = grant or not (about_feeling and about_feeling[0].start == 0)
-        # a permission counts only when it is about the thing in dispute
-        about = any(g.stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
-        grant = grant and not g.denials & set(core) and about
-        delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
-        handed = _hands_over(core, ctx, lex) and "fixes_or_distracts" not in labels  # "have my phone instead" substitutes
-        fixes = lex.find("fixes_or_distracts", words)
-        substitute = bool(fixes) and not _inside(fixes, lex.find("gives_in", words))  # "here's your giraffe, bite this instead"
-        if (lex.find("gives_in", words) or lex.find("grudging", core) or grant or handed) and not delayed and not substitute:
-            labels["gives_in"] = span
-            if _inside(lex.find("fixes_or_distracts", words), lex.find("gives_in", words)):
-                labels.pop("fixes_or_distracts", None)  # "here's your cookie" hands over the disputed thing
-            labels.pop("dismisses_feeling", None)  # "just a little one" is about the amount given
-        if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
-            if not lex.find("lectures", words) and not lex.find("shames_or_labels", words):
-                labels["holds_limit"] = span
-    frame = lex.find("acknowledge_frames", core)
+    return False
+
+
+def _question(s: _Said, ctx: _Context) -> bool:
+    """A question presses, asks gently, or invites; it is not an account or a dig."""
+    if not s.clause.question:
+        return False
+    lex, g, words, core, labels, span = ctx.lex, ctx.g, s.words, s.core, s.labels, s.span
+    if lex.find("interrogates", words) and not lex.find("fixes_or_distracts", words):
+        labels["interrogates"] = span
+    request = core[1:2] == [g["you"]] and core[0] in g.request_modals
+    if not request or lex.find("gentle_offers", words):
+        labels.pop("insists_on_contact", None)  # "can I give you a hug?" asks; "can you just face me?" demands
+    labels.pop("adds_commentary", None)
+    if core[0] in g.auxiliaries:
+        feel = None if labels else _feeling(core, ctx)  # "was that a bit of a surprise?" asks gently
+        if feel and ctx.fits(feel[0], feel[1]):
+            labels["acknowledges_feeling"] = span  # asking "are you hurt?" does not tell the child how it feels
+        if lex.find("gentle_offers", words) and lex.find("allows_feeling", words):
+            labels["allows_feeling"] = span  # "do you want to tell me what happened?"
+    if not labels and lex.find("open_invitations", core):
+        labels["allows_feeling"] = span  # one open "what happened?" invites more (several press: _questions)
+    return True
+
+
+def _presence_and_room(s: _Said, ctx: _Context) -> bool:
+    lex = ctx.lex
+    if lex.find("offers_presence", s.words):
+        s.labels["offers_presence"] = s.span
+    if lex.find("allows_feeling", s.words) and not {"lectures", "shames_or_labels"} & set(s.labels):
+        s.labels["allows_feeling"] = s.span  # "don't you dare tell me to go away" invites nothing
+    return False
+
+
+def _grants(s: _Said, ctx: _Context) -> bool:
+    """Hands over, permits or gives up what is in dispute (and is not a delay or a substitute)."""
+    lex, g, core, words = ctx.lex, ctx.g, s.core, s.words
+    grant = False
+    for m in lex.find("permission_openers", core):
+        about_feeling = lex.find("grant_feeling_verbs", core[m.end :])
+        grant = grant or not (about_feeling and about_feeling[0].start == 0)
+    # a permission counts only when it is about the thing in dispute
+    about = any(g.stem(t) in ctx.facts | ctx.limit for t in core) or bool(lex.find("grant_durations", core))
+    grant = grant and not g.denials & set(core) and about
+    delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
+    handed = _hands_over(core, ctx, lex) and "fixes_or_distracts" not in s.labels  # "have my phone instead" substitutes
+    fixes = lex.find("fixes_or_distracts", words)
+    substitute = bool(fixes) and not _inside(fixes, lex.find("gives_in", words))  # "here's your giraffe, bite this instead"
+    gives = lex.find("gives_in", words) or lex.find("grudging", core) or grant or handed
+    return bool(gives) and not delayed and not substitute
+
+
+def _limit(s: _Said, ctx: _Context) -> bool:
+    """Where a limit is in dispute: the clause gives in, or holds the limit."""
+    lex, words, labels = ctx.lex, s.words, s.labels
+    if _grants(s, ctx):
+        labels["gives_in"] = s.span
+        if _inside(lex.find("fixes_or_distracts", words), lex.find("gives_in", words)):
+            labels.pop("fixes_or_distracts", None)  # "here's your cookie" hands over the disputed thing
+        labels.pop("dismisses_feeling", None)  # "just a little one" is about the amount given
+    if (lex.find("holds_limit", words) or _limit_overlap(words, ctx)) and "gives_in" not in labels:
+        if not lex.find("lectures", words) and not lex.find("shames_or_labels", words):
+            labels["holds_limit"] = s.span
+    return False
+
+
+def _frame(s: _Said, ctx: _Context) -> bool:
+    """ "I can see (that) ...": the frame is set aside; what follows is judged."""
+    frame = ctx.lex.find("acknowledge_frames", s.core)
     if frame and frame[0].start == 0:
-        core = core[frame[0].end :]
-        if not core:
-            return
-    if "adds_commentary" in labels and _reflects(core, ctx):
-        labels.pop("adds_commentary")  # "they always ruin everything" is the child's own line, given back
-    if sc.intensity == "mild" and lex.find("pity", core):
-        labels["projects_feeling"] = span  # "poor little thing" after a small startle tells the child it was big
-    if any(n in labels for n in BLOCKING):
-        return
+        s.core = s.core[frame[0].end :]
+        return not s.core
+    return False
+
+
+def _own_line(s: _Said, ctx: _Context) -> bool:
+    if "adds_commentary" in s.labels and _reflects(s.core, ctx):
+        s.labels.pop("adds_commentary")  # "they always ruin everything" is the child's own line, given back
+    return False
+
+
+def _pity(s: _Said, ctx: _Context) -> bool:
+    if ctx.sc.intensity == "mild" and ctx.lex.find("pity", s.core):
+        s.labels["projects_feeling"] = s.span  # "poor little thing" after a small startle tells the child it was big
+    return False
+
+
+def _blocked(s: _Said, ctx: _Context) -> bool:
+    """A clause that presses, dismisses, lectures, shames or digs acknowledges nothing of its own."""
+    return any(n in s.labels for n in BLOCKING)
+
+
+def _feeling_view_words(s: _Said, ctx: _Context) -> bool:
+    """The feeling named (fitting or projected), the child's words given back, or their view told."""
+    core, labels, span = s.core, s.labels, s.span
     feel = _feeling(core, ctx)
     if feel:
         family, level, start, pos = feel
         labels["acknowledges_feeling" if ctx.fits(family, level) else "projects_feeling"] = span
-        view = _view_around_feeling(core, start, pos, ctx, lex)
+        view = _view_around_feeling(core, start, pos, ctx, ctx.lex)
     else:
-        view = _view(core, ctx, lex)
+        view = _view(core, ctx, ctx.lex)
     if _reflects(core, ctx):
         labels["reflects_words"] = span
     elif _reflects(core, ctx, flipped=True):
         labels["dismisses_feeling"] = span  # "they don't ruin everything": the child's own claim, denied
-        return
+        return True
     elif view and not {"holds_limit", "offers_presence", "allows_feeling"} & set(labels):
         labels["acknowledges_view"] = span
+    return True
 
 
-def _okay_after_ack(clauses: list[Clause], lex: Lexicon) -> None:
+# ------------------------------------------------------------ take rules
+# Each reads the labelled clauses around one another and adds or removes labels.
+
+
+def _okay_after_ack(clauses: list[Clause], ctx: _Context) -> None:
     """ "That's okay" after naming a feeling allows it; "it's okay" alone soothes it away."""
+    lex = ctx.lex
     seen_ack = False
     for c in clauses:
         core = _strip_fillers(c.words, lex)
@@ -422,8 +506,9 @@ def _okay_after_ack(clauses: list[Clause], lex: Lexicon) -> None:
             seen_ack = True  # even an overstated feeling, once named, is what "that's alright" makes room for
 
 
-def _quoted(clauses: list[Clause], ctx: _Context, lex: Lexicon) -> None:
+def _quoted(clauses: list[Clause], ctx: _Context) -> None:
     """The child's words quoted as they were, next to "you're saying" / "you said", are a reflection."""
+    lex = ctx.lex
     for k, c in enumerate(clauses):
         if not lex.find("quote_frames", _strip_fillers(c.words, lex)):
             continue
@@ -436,8 +521,9 @@ def _quoted(clauses: list[Clause], ctx: _Context, lex: Lexicon) -> None:
                 c.labels.pop("acknowledges_view", None)  # "go away, you said": the frame is not an account
 
 
-def _and_view(clauses: list[Clause], lex: Lexicon) -> None:
+def _and_view(clauses: list[Clause], ctx: _Context) -> None:
     """A reflection the parent extends with "and <what happened>" is their own account."""
+    lex = ctx.lex
     and_ = lex.g["and"]
     for a, b in zip(clauses, clauses[1:]):
         if b.joiner == and_ and a.sentence == b.sentence and "reflects_words" in a.labels:
@@ -487,7 +573,8 @@ def _but(clauses: list[Clause], lex: Lexicon) -> dict[int, tuple[list[Clause], l
     return out
 
 
-def _questions(clauses: list[Clause], lex: Lexicon) -> None:
+def _questions(clauses: list[Clause], ctx: _Context) -> None:
+    lex = ctx.lex
     asks = [
         c for c in clauses
         if c.question and not c.tag and _strip_fillers(c.words, lex)  # "what happened, mate?" asks once
@@ -501,7 +588,8 @@ def _questions(clauses: list[Clause], lex: Lexicon) -> None:
             c.labels.pop("allows_feeling", None)
 
 
-def _threats(clauses: list[Clause], lex: Lexicon) -> None:
+def _threats(clauses: list[Clause], ctx: _Context) -> None:
+    lex = ctx.lex
     for k, c in enumerate(clauses):
         if lex.find("threat_phrases", c.words):
             c.labels["threatens_or_bribes"] = (0, len(c.tokens))
@@ -527,8 +615,9 @@ def _threats(clauses: list[Clause], lex: Lexicon) -> None:
                 q.labels.pop("lectures", None)  # "no party next time" names the consequence; it does not moralise
 
 
-def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
+def _resigned_grants(clauses: list[Clause], ctx: _Context) -> None:
     """ "Ugh, fine. | Fifteen minutes." A resigned opener turns the plain grant after it into giving in."""
+    lex = ctx.lex
     resigned, said = False, []
     for c in clauses:
         core = _strip_fillers(c.words, lex)
@@ -556,8 +645,9 @@ def _resigned_grants(clauses: list[Clause], lex: Lexicon) -> None:
         resigned = False
 
 
-def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
+def _pointing(clauses: list[Clause], ctx: _Context) -> None:
     """ "Look, | there's a birdie!" A bare "look" that points at something new redirects the child."""
+    lex = ctx.lex
     g = lex.g
     for a, b in zip(clauses, clauses[1:]):
         if _strip_fillers(a.words, lex) == [g["look"]] and b.sentence - a.sentence in (0, 1):
@@ -566,16 +656,18 @@ def _pointing(clauses: list[Clause], lex: Lexicon) -> None:
                 b.labels["fixes_or_distracts"] = (0, len(b.tokens))
 
 
-def _substitutes(clauses: list[Clause], lex: Lexicon) -> None:
+def _substitutes(clauses: list[Clause], ctx: _Context) -> None:
     """ "Here's your giraffe, | bite this instead": what is handed over is a substitute, not the thing in dispute."""
+    lex = ctx.lex
     for a, b in zip(clauses, clauses[1:]):
         if "gives_in" in a.labels and a.sentence == b.sentence and "fixes_or_distracts" in b.labels:
             if any(b.words[m.end - 1] == lex.g["instead"] for m in lex.find("fixes_or_distracts", b.words)):
                 a.labels.pop("gives_in")
 
 
-def _overstated(clauses: list[Clause], lex: Lexicon) -> None:
+def _overstated(clauses: list[Clause], ctx: _Context) -> None:
     """ "You hate her and wish she'd never been born": an overstated wish takes the feeling past what the child said."""
+    lex = ctx.lex
     over = {c.sentence for c in clauses if lex.find("overstated_wishes", c.words)}
     for c in clauses:
         if c.sentence in over:
@@ -585,8 +677,9 @@ def _overstated(clauses: list[Clause], lex: Lexicon) -> None:
                 c.labels["projects_feeling"] = (0, len(c.tokens))
 
 
-def _dismissing_guesses(clauses: list[Clause], lex: Lexicon) -> None:
+def _dismissing_guesses(clauses: list[Clause], ctx: _Context) -> None:
     """ "You don't really hate them, you're just tired": a guess that explains the feeling away is part of the dismissal."""
+    lex = ctx.lex
     dismissing = {c.sentence for c in clauses if "dismisses_feeling" in c.labels}
     others = lex.g.others
     for c in clauses:
@@ -594,7 +687,7 @@ def _dismissing_guesses(clauses: list[Clause], lex: Lexicon) -> None:
             c.labels.pop("adds_commentary", None)  # "he's just saying hello" still guesses at someone else
 
 
-def _presence_on_terms(clauses: list[Clause]) -> None:
+def _presence_on_terms(clauses: list[Clause], ctx: _Context) -> None:
     """ "I'm not going anywhere, you need a cuddle": availability tied to contact the child refused is not an offer."""
     pushing = {c.sentence for c in clauses if "insists_on_contact" in c.labels}
     for c in clauses:
@@ -602,8 +695,9 @@ def _presence_on_terms(clauses: list[Clause]) -> None:
             c.labels.pop("offers_presence", None)
 
 
-def _mocking_tags(clauses: list[Clause], lex: Lexicon) -> None:
+def _mocking_tags(clauses: list[Clause], ctx: _Context) -> None:
     """ "They ruin everything, do they?": a same-polarity tag on a plain statement teases the child's claim."""
+    lex = ctx.lex
     g = lex.g
     for a, b in zip(clauses, clauses[1:]):
         if b.tag and a.sentence == b.sentence and not a.question and not a.tag:
@@ -612,7 +706,8 @@ def _mocking_tags(clauses: list[Clause], lex: Lexicon) -> None:
                 a.labels["adds_commentary"] = (0, len(a.tokens))
 
 
-def _long_lectures(clauses: list[Clause], lex: Lexicon) -> None:
+def _long_lectures(clauses: list[Clause], ctx: _Context) -> None:
+    lex = ctx.lex
     limit = lex.settings.long_explanation_words
     markers = set(lex.settings.explain_markers)
     by_sentence: dict[int, list[Clause]] = {}
@@ -647,44 +742,116 @@ def _sentence(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
-def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf: float = 0.6,
-                        rules: Rules | None = None) -> WordChoiceResult:
-    """Word-choice findings for one take (see findings.md); ``rules`` default to prompts/."""
-    lex = load_lexicon(rules)
-    words = transcript.words or Transcript.from_text(transcript.text).words
-    if not words:
-        return WordChoiceResult()
-    unsure = sum(w.conf < min_conf for w in words) / len(words)
-    unclear = unsure > lex.settings.unclear_fraction
-
-    ctx = _Context(scenario, lex)
-    clauses = clauses_of(words, lex, min_conf)
+def _no_limit_in_dispute(clauses: list[Clause], ctx: _Context) -> None:
+    """Without a limit in dispute there is nothing to hold or give in on."""
     for c in clauses:
-        _label_clause(c, ctx, lex)
-    _okay_after_ack(clauses, lex)
-    _quoted(clauses, ctx, lex)
-    _and_view(clauses, lex)
-    if scenario.limit_needed:
-        _resigned_grants(clauses, lex)
-    _pointing(clauses, lex)
-    _substitutes(clauses, lex)
-    _questions(clauses, lex)
-    _threats(clauses, lex)
-    _long_lectures(clauses, lex)
-    _presence_on_terms(clauses)
-    _overstated(clauses, lex)
-    _dismissing_guesses(clauses, lex)
-    _mocking_tags(clauses, lex)
-    if not scenario.limit_needed:
-        for c in clauses:
-            c.labels.pop("holds_limit", None)
-            c.labels.pop("gives_in", None)
+        c.labels.pop("holds_limit", None)
+        c.labels.pop("gives_in", None)
 
+
+# ------------------------------------------------------------ the rules, in order
+
+@dataclass(frozen=True)
+class Rule:
+    """One step of the word-choice analysis, with what it reads and what it may change.
+
+    ``scope`` "clause" rules run first, on each clause alone, in table order (one
+    returning True ends that clause's labelling); then "take" rules run once each,
+    in table order, over all clauses. ``when``: "" always, "limit" only where the
+    scenario has a limit in dispute, "no_limit" only where it has none. ``reads``
+    names lexicon lists (as in prompts/<lang>/lexicon/), labels and clause facts.
+    """
+
+    name: str
+    scope: str
+    run: Callable
+    reads: tuple[str, ...]
+    adds: tuple[str, ...] = ()
+    removes: tuple[str, ...] = ()
+    when: str = ""
+
+    def applies(self, sc: Scenario) -> bool:
+        return not self.when or (self.when == "limit") == sc.limit_needed
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("fillers only", "clause", _fillers_only, ("fillers", "pushes_to_stop"), adds=("pushes_to_stop",)),
+    Rule("concern phrases", "clause", _phrase_concerns, (*PHRASE_CONCERNS, "words before the phrase"),
+         adds=PHRASE_CONCERNS),
+    Rule("nested concerns", "clause", _nested_concerns,
+         ("dismisses_feeling", "shames_or_labels", "adds_commentary", "insists_on_contact", "fixes_or_distracts"),
+         removes=("dismisses_feeling", "shames_or_labels", "adds_commentary")),
+    Rule("questions ask", "clause", _question,
+         ("question", "interrogates", "fixes_or_distracts", "gentle_offers", "allows_feeling", "open_invitations",
+          "feelings"),
+         adds=("interrogates", "acknowledges_feeling", "allows_feeling"),
+         removes=("insists_on_contact", "adds_commentary")),
+    Rule("presence and room", "clause", _presence_and_room, ("offers_presence", "allows_feeling", "labels"),
+         adds=("offers_presence", "allows_feeling")),
+    Rule("limit held or given", "clause", _limit,
+         ("permission_openers", "grant_feeling_verbs", "grant_durations", "delay_markers", "grudging",
+          "resignation", "grant_imperatives", "gives_in", "holds_limit", "fixes_or_distracts", "lectures",
+          "shames_or_labels", "facts", "limit"),
+         adds=("gives_in", "holds_limit"), removes=("fixes_or_distracts", "dismisses_feeling"), when="limit"),
+    Rule("acknowledge frame", "clause", _frame, ("acknowledge_frames",)),
+    Rule("own line given back", "clause", _own_line, ("adds_commentary", "cue words"), removes=("adds_commentary",)),
+    Rule("pity after a small startle", "clause", _pity, ("pity", "intensity"), adds=("projects_feeling",)),
+    Rule("concerns block acknowledging", "clause", _blocked, BLOCKING),
+    Rule("feeling, view, words", "clause", _feeling_view_words,
+         ("feelings", "shown feelings", "cue words", "facts", "witness", "noticing", "wanting", "labels"),
+         adds=("acknowledges_feeling", "projects_feeling", "reflects_words", "dismisses_feeling", "acknowledges_view")),
+    Rule("okay after a feeling", "take", _okay_after_ack, ("okay_after_feeling", *ACK, "projects_feeling"),
+         adds=("allows_feeling", "dismisses_feeling")),
+    Rule("quoted words", "take", _quoted, ("quote_frames", "cue words", "labels"),
+         adds=("reflects_words",), removes=("acknowledges_view",)),
+    Rule("reflection extended with and", "take", _and_view, ("joiner", "reflects_words", "acknowledges_view"),
+         adds=("acknowledges_view",), removes=("reflects_words",)),
+    Rule("resigned grants", "take", _resigned_grants, ("resignation", "labels", "question"),
+         adds=("gives_in",), removes=("acknowledges_view",), when="limit"),
+    Rule("look pointing away", "take", _pointing, ("look", "next clause"), adds=("fixes_or_distracts",)),
+    Rule("substitutes", "take", _substitutes, ("gives_in", "fixes_or_distracts"), removes=("gives_in",)),
+    Rule("many questions", "take", _questions, ("question", "tag", "gentle_offers", "fixes_or_distracts"),
+         adds=("interrogates",), removes=("acknowledges_feeling", "allows_feeling")),
+    Rule("threats and bribes", "take", _threats,
+         ("threat_phrases", "grudging", "offer_conditions", "threat_conditions", "consequences", "or_consequences"),
+         adds=("threatens_or_bribes",), removes=("holds_limit", "lectures")),
+    Rule("long explanations", "take", _long_lectures, ("explain_markers", "adds_commentary", "sentence length"),
+         adds=("lectures",), removes=("acknowledges_view",)),
+    Rule("presence on terms", "take", _presence_on_terms, ("insists_on_contact",), removes=("offers_presence",)),
+    Rule("overstated wishes", "take", _overstated, ("overstated_wishes",),
+         adds=("projects_feeling",), removes=ACK),
+    Rule("guesses that dismiss", "take", _dismissing_guesses, ("dismisses_feeling", "others"),
+         removes=("adds_commentary",)),
+    Rule("mocking tags", "take", _mocking_tags, ("tag", "echo_tags", "negatives"), adds=("adds_commentary",)),
+    Rule("no limit in dispute", "take", _no_limit_in_dispute, ("limit_needed",),
+         removes=("holds_limit", "gives_in"), when="no_limit"),
+)
+
+
+def apply_rules(clauses: list[Clause], ctx: _Context, table: tuple[Rule, ...] = RULES,
+                audit: list | None = None) -> None:
+    """Label the clauses by the table; ``audit`` collects (rule, labels before, labels after)."""
+    for c in clauses:
+        said = _Said(c, c.words, _strip_fillers(c.words, ctx.lex))
+        for rule in (r for r in table if r.scope == "clause" and r.applies(ctx.sc)):
+            before = set(c.labels)
+            stop = rule.run(said, ctx)
+            if audit is not None:
+                audit.append((rule, before, set(c.labels)))
+            if stop:
+                break
+    for rule in (r for r in table if r.scope == "take" and r.applies(ctx.sc)):
+        before = [set(c.labels) for c in clauses] if audit is not None else []
+        rule.run(clauses, ctx)
+        for b, c in zip(before, clauses):
+            audit.append((rule, b, set(c.labels)))  # type: ignore[union-attr]
+
+
+def _findings(words: list[Word], clauses: list[Clause], lex: Lexicon, min_conf: float) -> list[Finding]:
+    """One finding per label, in the order said, with its evidence (and a rewrite where one helps)."""
     found: dict[str, Finding] = {}
 
     def add(fid: str, cl: list[Clause], extra: dict | None = None) -> None:
-        if fid in found:
-            return
         text, start, end = _text(words, cl, min_conf)
         found[fid] = Finding(fid, evidence=text, start=start, end=end, extra=extra or {})
 
@@ -696,10 +863,26 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
             rewrite = _sentence(_text(words, b_ack, min_conf)[0])
             add("but_negates", b_ack + b_after, {"rewrite": rewrite} if rewrite else None)
         for fid in c.labels:
+            if fid in found:
+                continue
             extra = None
-            if fid == "pushes_to_stop" and ack_so_far and fid not in found:
+            if fid == "pushes_to_stop" and ack_so_far:
                 extra = {"rewrite": _sentence(_text(words, ack_so_far, min_conf)[0])}
             add(fid, [c], extra)
         if any(a in c.labels for a in ACK):
             ack_so_far.append(c)
-    return WordChoiceResult(list(found.values()), round(unsure, 3), unclear)
+    return list(found.values())
+
+
+def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf: float = 0.6,
+                        rules: Rules | None = None, table: tuple[Rule, ...] = RULES) -> WordChoiceResult:
+    """Word-choice findings for one take (see findings.md); ``rules`` default to prompts/."""
+    lex = load_lexicon(rules)
+    words = transcript.words or Transcript.from_text(transcript.text).words
+    if not words:
+        return WordChoiceResult()
+    unsure = sum(w.conf < min_conf for w in words) / len(words)
+    unclear = unsure > lex.settings.unclear_fraction
+    clauses = clauses_of(words, lex, min_conf)
+    apply_rules(clauses, _Context(scenario, lex), table)
+    return WordChoiceResult(_findings(words, clauses, lex, min_conf), round(unsure, 3), unclear)
