@@ -36,7 +36,7 @@ def test_the_table_is_ordered_named_and_declares_real_labels():
     assert scopes == sorted(scopes), "clause rules come before take rules"
     assert len(BY_NAME) == len(wc.RULES)
     for r in wc.RULES:
-        assert r.scope in ("clause", "take") and r.when in ("", "limit", "no_limit") and r.reads
+        assert r.scope in ("clause-level", "take-level") and r.when in ("", "limit", "no_limit") and r.reads
         assert set(r.adds) | set(r.removes) <= set(WORD_CHOICE_IDS), r.name
 
 

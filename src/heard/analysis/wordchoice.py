@@ -755,8 +755,8 @@ def _no_limit_in_dispute(clauses: list[Clause], ctx: _Context) -> None:
 class Rule:
     """One step of the word-choice analysis, with what it reads and what it may change.
 
-    ``scope`` "clause" rules run first, on each clause alone, in table order (one
-    returning True ends that clause's labelling); then "take" rules run once each,
+    ``scope`` "clause-level" rules run first, on each clause alone, in table order (one
+    returning True ends that clause's labelling); then "take-level" rules run once each,
     in table order, over all clauses. ``when``: "" always, "limit" only where the
     scenario has a limit in dispute, "no_limit" only where it has none. ``reads``
     names lexicon lists (as in prompts/<lang>/lexicon/), labels and clause facts.
@@ -775,55 +775,55 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("fillers only", "clause", _fillers_only, ("fillers", "pushes_to_stop"), adds=("pushes_to_stop",)),
-    Rule("concern phrases", "clause", _phrase_concerns, (*PHRASE_CONCERNS, "words before the phrase"),
+    Rule("fillers only", "clause-level", _fillers_only, ("fillers", "pushes_to_stop"), adds=("pushes_to_stop",)),
+    Rule("concern phrases", "clause-level", _phrase_concerns, (*PHRASE_CONCERNS, "words before the phrase"),
          adds=PHRASE_CONCERNS),
-    Rule("nested concerns", "clause", _nested_concerns,
+    Rule("nested concerns", "clause-level", _nested_concerns,
          ("dismisses_feeling", "shames_or_labels", "adds_commentary", "insists_on_contact", "fixes_or_distracts"),
          removes=("dismisses_feeling", "shames_or_labels", "adds_commentary")),
-    Rule("questions ask", "clause", _question,
+    Rule("questions ask", "clause-level", _question,
          ("question", "interrogates", "fixes_or_distracts", "gentle_offers", "allows_feeling", "open_invitations",
           "feelings"),
          adds=("interrogates", "acknowledges_feeling", "allows_feeling"),
          removes=("insists_on_contact", "adds_commentary")),
-    Rule("presence and room", "clause", _presence_and_room, ("offers_presence", "allows_feeling", "labels"),
+    Rule("presence and room", "clause-level", _presence_and_room, ("offers_presence", "allows_feeling", "labels"),
          adds=("offers_presence", "allows_feeling")),
-    Rule("limit held or given", "clause", _limit,
+    Rule("limit held or given", "clause-level", _limit,
          ("permission_openers", "grant_feeling_verbs", "grant_durations", "delay_markers", "grudging",
           "resignation", "grant_imperatives", "gives_in", "holds_limit", "fixes_or_distracts", "lectures",
           "shames_or_labels", "facts", "limit"),
          adds=("gives_in", "holds_limit"), removes=("fixes_or_distracts", "dismisses_feeling"), when="limit"),
-    Rule("acknowledge frame", "clause", _frame, ("acknowledge_frames",)),
-    Rule("own line given back", "clause", _own_line, ("adds_commentary", "cue words"), removes=("adds_commentary",)),
-    Rule("pity after a small startle", "clause", _pity, ("pity", "intensity"), adds=("projects_feeling",)),
-    Rule("concerns block acknowledging", "clause", _blocked, BLOCKING),
-    Rule("feeling, view, words", "clause", _feeling_view_words,
+    Rule("acknowledge frame", "clause-level", _frame, ("acknowledge_frames",)),
+    Rule("own line given back", "clause-level", _own_line, ("adds_commentary", "cue words"), removes=("adds_commentary",)),
+    Rule("pity after a small startle", "clause-level", _pity, ("pity", "intensity"), adds=("projects_feeling",)),
+    Rule("concerns block acknowledging", "clause-level", _blocked, BLOCKING),
+    Rule("feeling, view, words", "clause-level", _feeling_view_words,
          ("feelings", "shown feelings", "cue words", "facts", "witness", "noticing", "wanting", "labels"),
          adds=("acknowledges_feeling", "projects_feeling", "reflects_words", "dismisses_feeling", "acknowledges_view")),
-    Rule("okay after a feeling", "take", _okay_after_ack, ("okay_after_feeling", *ACK, "projects_feeling"),
+    Rule("okay after a feeling", "take-level", _okay_after_ack, ("okay_after_feeling", *ACK, "projects_feeling"),
          adds=("allows_feeling", "dismisses_feeling")),
-    Rule("quoted words", "take", _quoted, ("quote_frames", "cue words", "labels"),
+    Rule("quoted words", "take-level", _quoted, ("quote_frames", "cue words", "labels"),
          adds=("reflects_words",), removes=("acknowledges_view",)),
-    Rule("reflection extended with and", "take", _and_view, ("joiner", "reflects_words", "acknowledges_view"),
+    Rule("reflection extended with and", "take-level", _and_view, ("joiner", "reflects_words", "acknowledges_view"),
          adds=("acknowledges_view",), removes=("reflects_words",)),
-    Rule("resigned grants", "take", _resigned_grants, ("resignation", "labels", "question"),
+    Rule("resigned grants", "take-level", _resigned_grants, ("resignation", "labels", "question"),
          adds=("gives_in",), removes=("acknowledges_view",), when="limit"),
-    Rule("look pointing away", "take", _pointing, ("look", "next clause"), adds=("fixes_or_distracts",)),
-    Rule("substitutes", "take", _substitutes, ("gives_in", "fixes_or_distracts"), removes=("gives_in",)),
-    Rule("many questions", "take", _questions, ("question", "tag", "gentle_offers", "fixes_or_distracts"),
+    Rule("look pointing away", "take-level", _pointing, ("look", "next clause"), adds=("fixes_or_distracts",)),
+    Rule("substitutes", "take-level", _substitutes, ("gives_in", "fixes_or_distracts"), removes=("gives_in",)),
+    Rule("many questions", "take-level", _questions, ("question", "tag", "gentle_offers", "fixes_or_distracts"),
          adds=("interrogates",), removes=("acknowledges_feeling", "allows_feeling")),
-    Rule("threats and bribes", "take", _threats,
+    Rule("threats and bribes", "take-level", _threats,
          ("threat_phrases", "grudging", "offer_conditions", "threat_conditions", "consequences", "or_consequences"),
          adds=("threatens_or_bribes",), removes=("holds_limit", "lectures")),
-    Rule("long explanations", "take", _long_lectures, ("explain_markers", "adds_commentary", "sentence length"),
+    Rule("long explanations", "take-level", _long_lectures, ("explain_markers", "adds_commentary", "sentence length"),
          adds=("lectures",), removes=("acknowledges_view",)),
-    Rule("presence on terms", "take", _presence_on_terms, ("insists_on_contact",), removes=("offers_presence",)),
-    Rule("overstated wishes", "take", _overstated, ("overstated_wishes",),
+    Rule("presence on terms", "take-level", _presence_on_terms, ("insists_on_contact",), removes=("offers_presence",)),
+    Rule("overstated wishes", "take-level", _overstated, ("overstated_wishes",),
          adds=("projects_feeling",), removes=ACK),
-    Rule("guesses that dismiss", "take", _dismissing_guesses, ("dismisses_feeling", "others"),
+    Rule("guesses that dismiss", "take-level", _dismissing_guesses, ("dismisses_feeling", "others"),
          removes=("adds_commentary",)),
-    Rule("mocking tags", "take", _mocking_tags, ("tag", "echo_tags", "negatives"), adds=("adds_commentary",)),
-    Rule("no limit in dispute", "take", _no_limit_in_dispute, ("limit_needed",),
+    Rule("mocking tags", "take-level", _mocking_tags, ("tag", "echo_tags", "negatives"), adds=("adds_commentary",)),
+    Rule("no limit in dispute", "take-level", _no_limit_in_dispute, ("limit_needed",),
          removes=("holds_limit", "gives_in"), when="no_limit"),
 )
 
@@ -833,14 +833,14 @@ def apply_rules(clauses: list[Clause], ctx: _Context, table: tuple[Rule, ...] = 
     """Label the clauses by the table; ``audit`` collects (rule, labels before, labels after)."""
     for c in clauses:
         said = _Said(c, c.words, _strip_fillers(c.words, ctx.lex))
-        for rule in (r for r in table if r.scope == "clause" and r.applies(ctx.sc)):
+        for rule in (r for r in table if r.scope == "clause-level" and r.applies(ctx.sc)):
             before = set(c.labels)
             stop = rule.run(said, ctx)
             if audit is not None:
                 audit.append((rule, before, set(c.labels)))
             if stop:
                 break
-    for rule in (r for r in table if r.scope == "take" and r.applies(ctx.sc)):
+    for rule in (r for r in table if r.scope == "take-level" and r.applies(ctx.sc)):
         before = [set(c.labels) for c in clauses] if audit is not None else []
         rule.run(clauses, ctx)
         for b, c in zip(before, clauses):
