@@ -144,3 +144,14 @@ def test_no_limit_in_dispute_clears_limit_labels():
     assert set(c.labels) == {"reflects_words"}
     assert not BY_NAME["no limit in dispute"].applies(load_rules().scenarios["cookie"])
     assert BY_NAME["limit held or given"].applies(load_rules().scenarios["cookie"])
+
+
+def test_no_function_in_the_analysis_package_is_over_50_lines():
+    import ast
+
+    long = []
+    for path in sorted((REPO / "src" / "heard" / "analysis").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 50:
+                long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long

@@ -157,21 +157,8 @@ def _priority(table: dict, key: str, kind: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(listed)) + tuple(rest)
 
 
-def _parse(data: dict) -> Wording:
-    general = _table(data, "general")
-    for key in _GENERAL_KEYS:
-        _phrases(general, key, "[general]")
-    compare = _table(data, "compare")
-    allowed = {"wait": {"wait", "prev_wait"}, "words": {"words", "prev_words"}, "loudness": set(), "pitch": set()}
-    for key, extra in allowed.items():
-        (line,) = _phrases(compare, key, "[compare]", need_fallback=False)[:1]
-        if _fields(line, f"[compare] {key}") - ALWAYS - extra:
-            raise _bad(f"[compare] {key} may only use {{child}}, {{child_them}}, {{child_their}}, "
-                       f"{{reference}}" + "".join(f", {{{n}}}" for n in sorted(extra)))
-    order = compare.get("order", list(_COMPARE_KINDS))
-    if not isinstance(order, list) or set(order) - set(_COMPARE_KINDS):
-        raise _bad(f"[compare] order may only name {', '.join(_COMPARE_KINDS)}")
-    found = _table(data, "findings")
+def _finding_wordings(found: dict) -> dict[str, Phrasings]:
+    """The [findings.<id>] tables: every finding worded, and only word choice quotes the parent."""
     phrasings = {}
     for fid, (kind, _) in CATALOGUE.items():
         table = found.get(fid)
@@ -194,6 +181,24 @@ def _parse(data: dict) -> Wording:
             # cue"), not the parent's words, so it must never be quoted back.
             raise _bad(f"{where} uses {{quote}}, but only word-choice findings quote the "
                        "parent's words")
+    return phrasings
+
+
+def _parse(data: dict) -> Wording:
+    general = _table(data, "general")
+    for key in _GENERAL_KEYS:
+        _phrases(general, key, "[general]")
+    compare = _table(data, "compare")
+    allowed = {"wait": {"wait", "prev_wait"}, "words": {"words", "prev_words"}, "loudness": set(), "pitch": set()}
+    for key, extra in allowed.items():
+        (line,) = _phrases(compare, key, "[compare]", need_fallback=False)[:1]
+        if _fields(line, f"[compare] {key}") - ALWAYS - extra:
+            raise _bad(f"[compare] {key} may only use {{child}}, {{child_them}}, {{child_their}}, "
+                       f"{{reference}}" + "".join(f", {{{n}}}" for n in sorted(extra)))
+    order = compare.get("order", list(_COMPARE_KINDS))
+    if not isinstance(order, list) or set(order) - set(_COMPARE_KINDS):
+        raise _bad(f"[compare] order may only name {', '.join(_COMPARE_KINDS)}")
+    phrasings = _finding_wordings(_table(data, "findings"))
     limits = _table(data, "limits")
     for key in ("max_spoken_words", "max_quote_words", "max_rewrite_words", "max_detail_quote_words"):
         if not isinstance(limits.get(key), int) or limits[key] < 1:
@@ -334,13 +339,10 @@ def compose(
     softer or more relaxed voice.
     """
     w = load_wording(rules=rules)
-    kept = [
-        f for f in findings
-        if (tone_measured or f.area != "tone") and not (unclear and f.area == "word_choice")
-    ]
     groups: dict[str, list[Finding]] = {}
-    for f in kept:
-        groups.setdefault(f.id, []).append(f)
+    for f in findings:
+        if (tone_measured or f.area != "tone") and not (unclear and f.area == "word_choice"):
+            groups.setdefault(f.id, []).append(f)
     base = dict(_child_forms(scenario.child))
     base["reference"] = w.reference["baseline" if has_baseline else "typical"]
     if wait_s is not None:

@@ -94,6 +94,23 @@ def pitch_track(samples, rate: int = RATE, fmin: float = 60, fmax: float = 500):
     return times, f0
 
 
+def _cmnd(frames: np.ndarray, w: int, length: int, tau_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """YIN's cumulative mean normalised difference per frame, and the lagged window energies."""
+    n = len(frames)
+    # d(tau) = e(0) + e(tau) - 2 r(tau), all over a window of w samples.
+    nfft = 1 << int(np.ceil(np.log2(length + w)))
+    spec = np.fft.rfft(frames, nfft) * np.conj(np.fft.rfft(frames[:, :w], nfft))
+    r = np.fft.irfft(spec, nfft)[:, : tau_max + 1]
+    cs = np.concatenate([np.zeros((n, 1)), np.cumsum(frames * frames, axis=1)], axis=1)
+    energy = cs[:, w: w + tau_max + 1] - cs[:, : tau_max + 1]
+    d = np.maximum(energy[:, :1] + energy - 2.0 * r, 0.0)
+    # Cumulative mean normalised difference.
+    cmnd = np.ones_like(d)
+    running = np.cumsum(d[:, 1:], axis=1)
+    cmnd[:, 1:] = d[:, 1:] * np.arange(1, tau_max + 1) / np.maximum(running, 1e-20)
+    return cmnd, energy
+
+
 def _yin(x: np.ndarray, rate: int, fmin: float = 60, fmax: float = 500):
     """(times, f0 or nan, loosely voiced) per 10 ms frame; see ``pitch_track``.
 
@@ -112,18 +129,7 @@ def _yin(x: np.ndarray, rate: int, fmin: float = 60, fmax: float = 500):
     n = len(frames)
     times = (np.arange(n) * hop + w / 2 + tau_max / 2) / rate
 
-    # d(tau) = e(0) + e(tau) - 2 r(tau), all over a window of w samples.
-    nfft = 1 << int(np.ceil(np.log2(length + w)))
-    spec = np.fft.rfft(frames, nfft) * np.conj(np.fft.rfft(frames[:, :w], nfft))
-    r = np.fft.irfft(spec, nfft)[:, : tau_max + 1]
-    cs = np.concatenate([np.zeros((n, 1)), np.cumsum(frames * frames, axis=1)], axis=1)
-    energy = cs[:, w: w + tau_max + 1] - cs[:, : tau_max + 1]
-    d = np.maximum(energy[:, :1] + energy - 2.0 * r, 0.0)
-
-    # Cumulative mean normalised difference.
-    cmnd = np.ones_like(d)
-    running = np.cumsum(d[:, 1:], axis=1)
-    cmnd[:, 1:] = d[:, 1:] * np.arange(1, tau_max + 1) / np.maximum(running, 1e-20)
+    cmnd, energy = _cmnd(frames, w, length, tau_max)
 
     # First local minimum under the threshold, within [tau_min, tau_max).
     mid = cmnd[:, 1:-1]
