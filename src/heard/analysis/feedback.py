@@ -87,6 +87,8 @@ class Wording:
     general: dict
     compare: dict
     findings: dict[str, Phrasings]
+    pronouns: dict[str, dict[str, str]]  # he/she/they -> {"them": ..., "their": ...}
+    names: dict[str, str]  # {"their": "{name}'s"}
 
 
 def wording_path() -> Path:
@@ -214,22 +216,22 @@ def _parse(data: dict) -> Wording:
         general={k: general[k].strip() for k in _GENERAL_KEYS},
         compare=dict(compare, order=order),
         findings=phrasings,
+        pronouns={k: dict(v) for k, v in _table(data, "pronouns").items()},
+        names=dict(_table(data, "names")),
     )
 
 
 # -------------------------------------------------------------- formatting
 
-_PRONOUNS = {"he": ("him", "his"), "she": ("her", "her"), "they": ("them", "their")}
-
-
-def _child_forms(child: str) -> dict[str, str]:
+def _child_forms(child: str, w: Wording) -> dict[str, str]:
+    """{child}, {child_them}, {child_their} from the scenario's he/she/they or a name (feedback.toml)."""
     child = (child or "they").strip()
     low = child.lower()
-    if low in _PRONOUNS:
-        them, their = _PRONOUNS[low]
-        return {"child": low, "child_them": them, "child_their": their}
+    if low in w.pronouns:
+        forms = w.pronouns[low]
+        return {"child": low, "child_them": forms["them"], "child_their": forms["their"]}
     # A name ("Sam") works in every position.
-    return {"child": child, "child_them": child, "child_their": f"{child}'s"}
+    return {"child": child, "child_them": child, "child_their": w.names["their"].replace("{name}", child)}
 
 
 def _tidy(words: str) -> str:
@@ -343,7 +345,7 @@ def compose(
     for f in findings:
         if (tone_measured or f.area != "tone") and not (unclear and f.area == "word_choice"):
             groups.setdefault(f.id, []).append(f)
-    base = dict(_child_forms(scenario.child))
+    base = dict(_child_forms(scenario.child, w))
     base["reference"] = w.reference["baseline" if has_baseline else "typical"]
     if wait_s is not None:
         base["wait"] = _seconds(wait_s, w)

@@ -291,6 +291,8 @@ FEEDBACK = table(
     quotes=table(open=STR, close=STR, joiner=STR, ellipsis=STR),
     units=table(second=TEXT, seconds=TEXT, under_a_second=TEXT, word=TEXT, words=TEXT),
     reference=table(baseline=TEXT, typical=TEXT),
+    pronouns=Key("map", value=table(them=TEXT, their=TEXT), need=("he", "she", "they")),
+    names=table(their=TEXT),
     priority=table(strengths=opt(PHRASES), concerns=opt(PHRASES)),
     general=table(**{k: _LINES for k in (
         "no_concerns", "no_strength_opener", "unclear", "unclear_detail", "no_reply",
@@ -316,7 +318,7 @@ COMMANDS = table(
                 explain=opt(PHRASES), stop=opt(PHRASES)),
 )
 SCENARIO = table(
-    id=TEXT, title=TEXT, age=Key("age"), child=opt(Key("text", choices=("he", "she", "they"))),
+    id=TEXT, title=TEXT, age=Key("age"), child=opt(TEXT),  # he / she / they, or a name
     intensity=Key("text", choices=("mild", "strong")), limit_needed=BOOL, silence_ok=BOOL,
     listen_seconds=opt(number(1.0, 600.0)), moment=TEXT, narration=TEXT, cue=TEXT,
     cue_words=opt(STR), facts=opt(PHRASES), shown_feelings=opt(PHRASES), limit=opt(STR),
