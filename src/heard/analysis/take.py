@@ -17,6 +17,7 @@ from heard.analysis.findings import Finding
 from heard.store.baseline import Baseline
 from heard.analysis.prosody import Prosody, measure as measure_prosody
 from heard.core.errors import HeardError
+from heard.core.rules import Rules, load_rules
 from heard.core.scenarios import Scenario
 from heard.analysis.tone import rate_findings, tone_findings
 from heard.core.transcript import Transcript
@@ -79,29 +80,34 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.kind != "strength", _AREA_ORDER[f.area]))
 
 
-def analyse_text(scenario: Scenario, text: str, *, previous: TakeSummary | None = None
-                 ) -> TakeAnalysis:
-    """A typed response: word choice, and pacing from the word count only."""
+def analyse_text(scenario: Scenario, text: str, *, previous: TakeSummary | None = None,
+                 rules: Rules | None = None) -> TakeAnalysis:
+    """A typed response: word choice, and pacing from the word count only.
+
+    ``rules``: the loaded prompts (``heard.core.rules``); default the current folder's.
+    """
     check_length(len(text.split()))
+    rules = rules if rules is not None else load_rules()
     transcript = Transcript.from_text(text)
-    wc = analyse_word_choice(transcript, scenario)
-    pace = pacing_mod.measure(transcript, None)
-    found = _sorted(wc.findings + pacing_mod.findings(pace, scenario))
+    wc = analyse_word_choice(transcript, scenario, rules=rules)
+    pace = pacing_mod.measure(transcript, None, th=rules.pacing)
+    found = _sorted(wc.findings + pacing_mod.findings(pace, scenario, th=rules.pacing))
     fb = compose(found, scenario, unclear=wc.unclear, has_baseline=False, tone_measured=False,
-                 wait_s=None, words=pace.words + pace.fillers, previous=previous)
+                 wait_s=None, words=pace.words + pace.fillers, previous=previous, rules=rules)
     tone = dict(_NO_TONE)
     return TakeAnalysis(scenario, transcript, pace, tone, found, fb, wc.unclear)
 
 
 def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcript, *,
                   cue_end: float = 0.0, baseline: Baseline | None = None,
-                  mask: np.ndarray | None = None, previous: TakeSummary | None = None
-                  ) -> TakeAnalysis:
+                  mask: np.ndarray | None = None, previous: TakeSummary | None = None,
+                  rules: Rules | None = None) -> TakeAnalysis:
     """A recorded take (16 kHz mono int16); time 0 of ``samples`` is time 0 of the take."""
     check_length(len(transcript.words))
+    rules = rules if rules is not None else load_rules()
     if mask is None:
         mask = speech_mask(samples)
-    th = pacing_mod.load_thresholds()
+    th = rules.pacing
     segments = pacing_mod.speech_segments(mask, th)
     pace = pacing_mod.measure(transcript, segments, cue_end, th)
     found: list[Finding] = []
@@ -109,7 +115,7 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
     prosody = None
     tone = dict(_NO_TONE)
     if pace.spoke:
-        wc = analyse_word_choice(transcript, scenario)
+        wc = analyse_word_choice(transcript, scenario, rules=rules)
         wc_unclear = wc.unclear or (pace.speech_s is not None and pace.words == 0)
         found += wc.findings
         a = int(pace.speech_start / FRAME_S)
@@ -117,13 +123,14 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
         seg = samples[a * FRAME_SAMPLES: b * FRAME_SAMPLES]
         prosody = measure_prosody(seg, mask[a:b])
         pace.syllables_per_s = prosody.syllables_per_s
-        tf, tone = tone_findings(prosody, baseline, (pace.speech_start, pace.speech_end))
-        found += tf + rate_findings(prosody, baseline, spans=(pace.speech_start, pace.speech_end))
+        tf, tone = tone_findings(prosody, baseline, (pace.speech_start, pace.speech_end), settings=rules.tone)
+        found += tf + rate_findings(prosody, baseline, spans=(pace.speech_start, pace.speech_end),
+                                    settings=rules.tone)
     found += pacing_mod.findings(pace, scenario, cue_end, th)
     found = _sorted(found)
     fb = compose(found, scenario, unclear=wc_unclear, has_baseline=baseline is not None,
                  tone_measured=prosody is not None, wait_s=pace.wait_s,
                  words=pace.words + pace.fillers,
                  previous=previous, loudness_db=tone.get("loudness_db"),
-                 pitch_st=tone.get("pitch_st"))
+                 pitch_st=tone.get("pitch_st"), rules=rules)
     return TakeAnalysis(scenario, transcript, pace, tone, found, fb, wc_unclear, prosody)
