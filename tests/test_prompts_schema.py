@@ -189,3 +189,10 @@ def test_random_broken_edits_never_give_a_traceback(tmp_path_factory, change):
         assert "\n" not in str(exc) and str(exc).strip()
     finally:
         shutil.rmtree(folder.parent)
+
+
+def test_a_folder_in_the_old_layout_says_where_files_go_now(folder):
+    (folder / "scenarios").mkdir()
+    shutil.copy(folder / COOKIE, folder / "scenarios" / "cookie.toml")
+    with pytest.raises(HeardError, match=r"scenarios/cookie\.toml is not one heard reads; .* move it to `en/scenarios/cookie\.toml`"):
+        load_rules(folder)

@@ -147,6 +147,8 @@ def _check_names(found: dict[str, os.stat_result]) -> None:
         if _schema_for(rel) is None:
             near = schema.difflib.get_close_matches(rel, _known_files(rel), n=1)
             hint = f"; did you mean `{near[0]}`?" if near else ""
+            if _schema_for(f"{DEFAULT_LANG}/{rel}") is not None:  # the layout before prompts/<lang>/
+                hint = f"; a language's files live in prompts/<lang>/ now: move it to `{DEFAULT_LANG}/{rel}`"
             raise HeardError(f"prompts file {rel} is not one heard reads{hint}")
 
 
