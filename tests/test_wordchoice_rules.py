@@ -155,3 +155,16 @@ def test_no_function_in_the_analysis_package_is_over_50_lines():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 50:
                 long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
     assert not long, long
+
+
+# what a rule may read besides lexicon lists, word sets and labels: facts of the clause or scenario
+CLAUSE_FACTS = {"question", "tag", "joiner", "labels", "next clause", "words before the phrase",
+                "sentence length", "cue words", "facts", "limit", "shown feelings", "feelings",
+                "intensity", "limit_needed"}
+
+
+def test_every_rule_reads_things_that_exist():
+    lex = load_lexicon()
+    known = set(lex.phrases) | set(lex.lists) | set(lex.g._sets) | set(lex.g.role) | set(WORD_CHOICE_IDS) | CLAUSE_FACTS
+    for r in wc.RULES:
+        assert set(r.reads) <= known, (r.name, set(r.reads) - known)
