@@ -71,3 +71,20 @@ def assert_not_blank(pixels: np.ndarray) -> None:
     # Colour, not only grey: the plots' Okabe-Ito blue and orange are there.
     spread = pixels.max(axis=2).astype(int) - pixels.min(axis=2)
     assert float((spread > 60).mean()) > 0.002, "no coloured marks on the page"
+
+
+def print_pdf(page: Path) -> bytes:
+    """The page printed by Chromium (its print stylesheet), as PDF bytes."""
+    with tempfile.TemporaryDirectory(prefix="heard-pdf-") as d:
+        out = Path(d) / "page.pdf"
+        _run(page, "--no-pdf-header-footer", f"--print-to-pdf={out}")
+        return out.read_bytes()
+
+
+def pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
+    """(width, height) in points of each page of a PDF, from its MediaBox entries."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    count = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    sizes = [(float(x1) - float(x0), float(y1) - float(y0)) for x0, y0, x1, y1 in boxes]
+    assert sizes and len(sizes) in (1, count), "cannot read the PDF's page sizes"
+    return sizes * count if len(sizes) == 1 else sizes

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import assert_not_blank, dump_dom, screenshot
+from browser import assert_not_blank, dump_dom, pdf_pages, print_pdf, screenshot
 from cli_helpers import assert_one_line_error, run_heard
 from report_helpers import calm_baseline, make_take, take_json
 from heard.analysis.take import report_json
@@ -111,6 +111,14 @@ def test_take_page_fits_a_phone_without_sideways_scrolling(take_page_file, tmp_p
     # Body padding keeps the last few pixels white unless something overflows to the edge.
     edge = pixels[:, -4:, :].astype(int)
     assert float((edge.min(axis=2) < 200).mean()) < 0.01
+
+
+def test_take_page_prints_on_a4(take_page_file):
+    """Printed, the page is A4 (595 x 842 pt) and a few pages, not one per plot."""
+    pages = pdf_pages(print_pdf(take_page_file[0]))
+    assert 1 <= len(pages) <= 6, len(pages)
+    for w, h in pages:
+        assert w == pytest.approx(595.3, abs=1.5) and h == pytest.approx(841.9, abs=1.5)
 
 
 def test_the_page_and_the_json_contract_agree(take_page_file):

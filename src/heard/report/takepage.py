@@ -93,8 +93,8 @@ class TakeView:
             parts.append(f'<p class="note">{esc(self.label("typed_note"))}</p>')
         elif self.t.get("old"):
             parts.append(f'<p class="note">{esc(self.label("old_take_note"))}</p>')
-        parts += [f"<{h}>{esc(self.label('heading_words'))}</{h}>", self._words()]
         parts += [f"<{h}>{esc(self.label('heading_findings'))}</{h}>", self._findings()]
+        parts += [f"<{h}>{esc(self.label('heading_words'))}</{h}>", self._words()]
         if "timeline" in self.t:
             parts += [f"<{h}>{esc(self.label('heading_voice'))}</{h}>", self._voice()]
         return f'<section class="take" id="{esc(self.id)}">' + "\n".join(parts) + "</section>"
@@ -176,7 +176,8 @@ class TakeView:
             if f.get("evidence") and not self.t.get("anonymous"):
                 target = f"#{self.id}-q{n}" if self.spans.get(n) else None
                 q = f'<q class="quote">{esc(f["evidence"])}</q>'
-                quote = (f'<br>{esc(self.label("quote"))}'
+                lead = self.label("quote" if f.get("area") == "word_choice" else "measured")
+                quote = (f'<br>{esc(lead)}'
                          + (f'<a href="{target}">{q}</a>' if target else q))
             when = ""
             if f.get("start") is not None and f.get("end") is not None:
