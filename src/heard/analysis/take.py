@@ -159,23 +159,35 @@ def contours(samples: np.ndarray, mask: np.ndarray, baseline: Baseline | None,
     x = as_float(samples)
     n = int(len(x) / RATE / step_s)
     hop = int(round(step_s * RATE))
-    frames_per_bin = step_s / FRAME_S
-    mask = np.asarray(mask, dtype=bool)
     pitch: list = [None] * n
     loud: list = [None] * n
+    # Bins whose middle falls in a speech frame; nothing is measured outside them.
+    mask = np.asarray(mask, dtype=bool)
+    mid = ((np.arange(n) + 0.5) * step_s / FRAME_S).astype(int)
+    speech = np.zeros(n, dtype=bool)
+    ok = mid < len(mask)
+    speech[ok] = mask[mid[ok]]
+    if not speech.any():
+        return {"step_s": step_s, "pitch_st": pitch, "loudness_db": loud, "calm": None,
+                "relative": baseline is not None}
     ref_hz = baseline.f0_median_hz if baseline is not None and baseline.f0_median_hz else REF_HZ
     ref_db = baseline.loudness_db if baseline is not None else 0.0
-    times, f0 = pitch_track(x) if n else (np.zeros(0), np.zeros(0))
-    for i in range(n):
-        m = int((i + 0.5) * frames_per_bin)
-        if m >= len(mask) or not mask[m]:
-            continue
-        chunk = x[i * hop: (i + 1) * hop]
-        loud[i] = round(float(10 * np.log10(max(np.mean(chunk * chunk), 1e-12))) - ref_db, 1)
-        sel = f0[(times >= i * step_s) & (times < (i + 1) * step_s)]
-        sel = sel[~np.isnan(sel)]
-        if len(sel):
-            pitch[i] = round(float(12 * np.log2(np.median(sel) / ref_hz)), 2)
+    power = (x[: n * hop].reshape(n, hop) ** 2).mean(axis=1)
+    db = 10 * np.log10(np.maximum(power, 1e-12)) - ref_db
+    # Pitch only over the span with speech (one pass of the tracker, linear in its length).
+    first, last = np.flatnonzero(speech)[[0, -1]]
+    a, b = first * hop, (last + 1) * hop
+    times, f0 = pitch_track(x[a:b])
+    bins = first + (times / step_s).astype(int)
+    voiced = ~np.isnan(f0) & (bins <= last)
+    order = np.argsort(bins[voiced], kind="stable")
+    vb, vf = bins[voiced][order], f0[voiced][order]
+    cuts = np.flatnonzero(np.diff(vb)) + 1
+    for group_bins, group_f0 in zip(np.split(vb, cuts), np.split(vf, cuts)):
+        if len(group_bins) and speech[group_bins[0]]:
+            pitch[group_bins[0]] = round(float(12 * np.log2(np.median(group_f0) / ref_hz)), 2)
+    for i in np.flatnonzero(speech):
+        loud[i] = round(float(db[i]), 1)
     calm = None
     if baseline is not None:
         s = load_settings()
