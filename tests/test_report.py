@@ -413,3 +413,27 @@ def test_saved_take_keeps_its_timeline_for_a_page_later(tmp_path, analysed):
     detail = rec.metrics["detail"]
     assert detail["timeline"]["segments"] and detail["words"]
     assert [f["id"] for f in detail["findings"]] == rec.findings
+
+
+def test_session_page_goes_to_the_private_folder_and_forget_deletes_it(tmp_path, monkeypatch,
+                                                                        analysed):
+    """`practice --report` without a file: a private page in the data folder; forget removes it."""
+    from types import SimpleNamespace
+
+    from heard.commands.practice import session_report
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("HEARD_DATA_DIR", str(data))
+    _history(data / "history.sqlite3", [(analysed[0][0], analysed[0][1], _day(0), "s")])
+    a, samples, mask, _ = analysed[0]
+    # What the session keeps per take (practice.session.TakeResult): the analysis and the turn.
+    takes = [SimpleNamespace(analysis=a, turn=SimpleNamespace(samples=samples, mask=mask),
+                             compared=False)]
+    page = session_report(takes, True)
+    assert page.parent == data / "reports"
+    assert mode(page) == 0o600 and mode(page.parent) == 0o700
+    dom, console = dump_dom(page)
+    assert console == [] and any(i.endswith("wait-bar") for i in ids(dom))
+    r = run_heard("forget", "--yes", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert not page.exists()

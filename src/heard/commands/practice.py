@@ -83,7 +83,9 @@ def session_report(takes, where) -> Path | None:
         return None
     now = datetime.now()
     if not isinstance(where, Path):
-        folder = ensure_private_dir(user_data_dir() / "reports")
+        from heard.commands.forget import REPORTS_DIR_NAME
+
+        folder = ensure_private_dir(user_data_dir() / REPORTS_DIR_NAME)
         where = folder / f"session-{now:%Y%m%d-%H%M%S}.html"
     pages = [(report_json(t.analysis, t.turn.samples, t.turn.mask), t.compared) for t in takes]
     write_page(where, session_page(pages, when=f"{now:%Y-%m-%d %H:%M}"))

@@ -171,6 +171,8 @@ def voice_svg(take: dict, ident: str, labels: dict) -> str:
 def series_svg(ident: str, title: str, xlabels: list[str], series: list[tuple[str, list, str]]
                ) -> str:
     """Small multiples, one panel per series: points joined take by take."""
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = _new(8.0, 1.5 * len(series) + 0.4, rows=len(series), sharex=True)
     xs = list(range(len(xlabels)))
     for ax, (name, values, colour) in zip(axes, series):
@@ -178,6 +180,7 @@ def series_svg(ident: str, title: str, xlabels: list[str], series: list[tuple[st
                 linewidth=1.4)
         ax.set_ylabel(name)
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
     step = max(1, len(xs) // 10)
     axes[-1].set_xticks(xs[::step], xlabels[::step], rotation=0)
     return to_svg(fig, ident, title)
@@ -186,6 +189,8 @@ def series_svg(ident: str, title: str, xlabels: list[str], series: list[tuple[st
 def area_bars_svg(ident: str, title: str, days: list[str], areas: list[tuple[str, list, list]]
                   ) -> str:
     """Per area, strengths (up, blue) and concerns (down, vermillion, hatched) per day."""
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = _new(8.0, 1.4 * len(areas) + 0.5, rows=len(areas), sharex=True)
     xs = list(range(len(days)))
     for ax, (name, good, bad) in zip(axes, areas):
@@ -194,6 +199,7 @@ def area_bars_svg(ident: str, title: str, days: list[str], areas: list[tuple[str
                edgecolor="white", label="△")
         ax.axhline(0, color=INK, linewidth=0.6)
         ax.set_ylabel(name)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
     step = max(1, len(xs) // 10)
     axes[-1].set_xticks(xs[::step], days[::step])
     return to_svg(fig, ident, title)
@@ -209,7 +215,12 @@ def hbars_svg(ident: str, title: str, names: list[str], values: list[float],
         ax.barh(y, v, color=c, hatch=h, edgecolor="white", height=0.7)
         ax.text(v, y, f" {v:g}{unit}", va="center", ha="left", fontsize=8)
     ax.set_yticks(ys, names)
-    ax.set_xlim(0, max(values or [1]) * 1.2 or 1)
+    from matplotlib.ticker import MaxNLocator
+
+    top = max(values or [1]) or 1
+    ax.set_xlim(0, min(top * 1.2, 115) if unit.strip() == "%" else top * 1.2)
+    if unit.strip() != "%":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
     return to_svg(fig, ident, title)
