@@ -437,3 +437,32 @@ def test_session_page_goes_to_the_private_folder_and_forget_deletes_it(tmp_path,
     r = run_heard("forget", "--yes", data_dir=data)
     assert r.returncode == 0, r.stderr
     assert not page.exists()
+
+
+def test_old_and_damaged_saved_takes_still_give_a_page(tmp_path):
+    """A take saved before timelines were kept, and one whose detail is damaged: a page, no traceback."""
+    from heard.store.history import TakeRecord
+
+    data = tmp_path / "data"
+    with History(data / "history.sqlite3") as h:
+        old = h.add(TakeRecord(scenario="cookie", created=_day(0), transcript="You really want it.",
+                               metrics={"pacing": {"wait_s": 1.2, "words": 4}, "tone": {}},
+                               findings=["acknowledges_view"], feedback="Kind words."))
+        bad = h.add(TakeRecord(scenario="cookie", created=_day(0, 5), transcript="Hush now.",
+                               metrics={"pacing": {"wait_s": "soon"}, "tone": [],
+                                        "detail": {"words": [1, None], "findings": ["x"],
+                                                   "timeline": {"segments": "oops"}}},
+                               findings=["pushes_to_stop"], feedback="Try waiting."))
+    for take_id, words, note in ((old, "You really want it.", "before heard kept timelines"),
+                                 (bad, "Hush now.", None)):
+        out = tmp_path / f"{take_id}.html"
+        r = run_heard("report", "--take", take_id, "-o", out, data_dir=data)
+        assert r.returncode == 0, r.stderr
+        dom, console = dump_dom(out)
+        assert console == []
+        text = text_of(dom)
+        assert all(w in text for w in words.split())
+        if note:
+            assert note in text
+    r = run_heard("report", "-o", tmp_path / "p.html", data_dir=data)
+    assert r.returncode == 0, r.stderr

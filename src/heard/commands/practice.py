@@ -33,6 +33,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if isinstance(args.report, Path):  # a page that cannot be written: say so before practice
+        from heard.report.page import check_writable
+
+        check_writable(args.report)
     from heard.practice.session import PracticeSession, SessionSettings
 
     settings = SessionSettings(
@@ -49,10 +53,7 @@ def run(args) -> int:
 
     if args.keep_audio and args.no_history:
         raise HeardError("--keep-audio needs the history; leave out --no-history")
-    if isinstance(args.report, Path):
-        from heard.report.page import check_writable
 
-        check_writable(args.report)
     recorder = TakeRecorder.open(RecordingSettings(
         mode="off" if args.no_history else "full", keep_audio=args.keep_audio))
     session = PracticeSession(settings)

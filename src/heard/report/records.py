@@ -19,19 +19,21 @@ def take_from_record(rec: TakeRecord) -> dict:
     detail = metrics.get("detail") if isinstance(metrics.get("detail"), dict) else {}
     anonymous = rec.transcript is None
     findings = detail.get("findings") if not anonymous else None
-    if not isinstance(findings, list) or [f.get("id") for f in findings] != rec.findings:
+    if not (isinstance(findings, list) and all(isinstance(f, dict) for f in findings)
+            and [f.get("id") for f in findings] == rec.findings):
         findings = [{"id": f, "kind": CATALOGUE.get(f, ("concern", "word_choice"))[0],
                      "area": CATALOGUE.get(f, ("concern", "word_choice"))[1],
                      "evidence": "", "start": None, "end": None} for f in rec.findings]
-    words = [] if anonymous else list(detail.get("words") or [])
+    words = [] if anonymous else [w for w in detail.get("words") or []
+                                  if isinstance(w, dict) and isinstance(w.get("word"), str)]
     if not anonymous and not words and rec.transcript:
         words = [{"word": w, "start": None, "end": None, "conf": 1.0}
                  for w in rec.transcript.split()]
     take = {
         "scenario": rec.scenario,
         "transcript": {"text": "" if anonymous else rec.transcript, "words": words},
-        "pacing": dict(metrics.get("pacing") or {}),
-        "tone": dict(metrics.get("tone") or {}),
+        "pacing": _numbers(metrics.get("pacing")),
+        "tone": _numbers(metrics.get("tone")),
         "findings": findings,
         "feedback": {"spoken": rec.feedback or "", "details": list(rec.details or [])},
         "unclear": bool(detail.get("unclear", False)),
@@ -39,11 +41,36 @@ def take_from_record(rec: TakeRecord) -> dict:
         "created": rec.created,
         "anonymous": anonymous,
     }
-    if isinstance(detail.get("timeline"), dict):
+    if _timeline_ok(detail.get("timeline")):
         take["timeline"] = detail["timeline"]
     elif not detail:
         take["old"] = True
     return take
+
+
+def _numbers(obj) -> dict:
+    """The numeric (or null, or yes/no) fields of a metrics object; anything else is dropped."""
+    if not isinstance(obj, dict):
+        return {}
+    return {k: v for k, v in obj.items()
+            if v is None or isinstance(v, (bool, int, float))}
+
+
+def _timeline_ok(tl) -> bool:
+    """A timeline the page can draw (a damaged row is shown without one, not as a traceback)."""
+    if not isinstance(tl, dict):
+        return False
+    num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+    tracks_ok = all(isinstance(tl.get(k), list) and all(v is None or num(v) for v in tl[k])
+                    for k in ("pitch_st", "loudness_db"))
+    segs_ok = isinstance(tl.get("segments"), list) and all(
+        isinstance(s, list) and len(s) == 2 and all(num(v) for v in s) for s in tl["segments"])
+    calm = tl.get("calm")
+    calm_ok = calm is None or (isinstance(calm, dict) and all(
+        isinstance(calm.get(k), list) and len(calm[k]) == 2 and all(num(v) for v in calm[k])
+        for k in ("pitch_st", "loudness_db")))
+    return (tracks_ok and segs_ok and calm_ok and num(tl.get("step_s")) and tl["step_s"] > 0
+            and num(tl.get("duration_s")) and (tl.get("end_of_turn") is None or num(tl["end_of_turn"])))
 
 
 def is_retry(prev: TakeRecord | None, rec: TakeRecord) -> bool:
