@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from heard import __version__
 from heard.core.errors import HeardError
 from heard.core.paths import prompts_dir, read_toml
 
@@ -66,12 +65,12 @@ def frame(wording: ReportWording, title: str, subtitle: str, body: str) -> str:
     template = Template(_read("page.html"))
     try:
         return template.substitute(
-            lang=esc(wording.page.get("lang", "en")), version=esc(__version__), title=esc(title),
+            lang=esc(wording.page.get("lang", "en")), title=esc(title),
             subtitle=esc(subtitle), style=_read("style.css"), body=body,
             footer=esc(wording.get("page", "footer")))
     except (KeyError, ValueError) as exc:
         raise HeardError(f"report template page.html has an unknown or broken placeholder ({exc}); "
-                         "use $lang $version $title $subtitle $style $body $footer") from None
+                         "use $lang $title $subtitle $style $body $footer") from None
 
 
 def table(caption: str, headers: list[str], rows: list[list], numeric: set[int] = frozenset(),
