@@ -70,6 +70,14 @@ def take_page_file(tmp_path_factory, calm) -> tuple[Path, dict]:
     return write_page(d / "take.html", take_page(take, when="take.wav")), take
 
 
+def test_the_console_check_can_fail(tmp_path):
+    """The browser helper really sees console messages (so `console == []` means something)."""
+    page = tmp_path / "noisy.html"
+    page.write_text('<!DOCTYPE html><p>x</p><script>console.error("boom-from-page")</script>')
+    _, console = dump_dom(page)
+    assert any("boom-from-page" in line for line in console), console
+
+
 # -- one take --------------------------------------------------------------------
 
 def test_take_page_opens_in_a_browser_with_its_parts(take_page_file):
