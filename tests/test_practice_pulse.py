@@ -138,7 +138,8 @@ def test_a_spoken_answer_is_heard_with_its_wait_and_answered_aloud(ko_model, rig
           f" feedback audible {feedback_sound - answer_end:.3f} s after the answer ended")
 
 
-def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, rig, ko_speech):
+def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, rig, ko_speech,
+                                                                    tmp_path):
     writer, monitor = rig
     script = Script(writer)
     # Take 1: say nothing. While the feedback plays, say "stop" (종료): heard
@@ -170,6 +171,18 @@ def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, ri
     assert second.compared and not first.compared
     assert second.turn.kind == "turn"
     assert second.analysis.pacing.wait_s == pytest.approx(1.0, abs=0.15)
+
+    # `heard practice --report`: the session's page in a real browser, the
+    # try-again beside the silent take before it, the answer's wait drawn.
+    from browser import dump_dom
+    from heard.commands.practice import session_report
+
+    page = session_report(session.takes, tmp_path / "session.html")
+    dom, console = dump_dom(page)
+    assert console == []
+    assert '<div class="pair">' in dom
+    assert 'id="take-2-timeline-wait-bar"' in dom and 'id="take-1-timeline-wait-bar"' not in dom
+    assert "take-2-voice-pitch-line" in dom
 
 
 def test_no_speak_prints_the_scene_and_feedback_and_plays_nothing(ko_model, rig, ko_speech):

@@ -17,7 +17,7 @@ from heard.core.errors import HeardError
 
 # Order in --help; commands not listed follow alphabetically.
 _ORDER = ["practice", "analyse", "scenarios", "calibrate", "models", "devices",
-          "history", "forget", "kiosk", "check"]
+          "history", "report", "forget", "kiosk", "check"]
 
 
 class _Parser(argparse.ArgumentParser):

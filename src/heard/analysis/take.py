@@ -14,14 +14,14 @@ import numpy as np
 from heard.analysis import pacing as pacing_mod
 from heard.analysis.feedback import Feedback, TakeSummary, compose
 from heard.analysis.findings import Finding
-from heard.store.baseline import Baseline
+from heard.analysis.baseline import Baseline
 from heard.analysis.prosody import Prosody, measure as measure_prosody
 from heard.core.errors import HeardError
 from heard.core.rules import Rules, load_rules
 from heard.core.scenarios import Scenario
 from heard.analysis.tone import rate_findings, tone_findings
 from heard.core.transcript import Transcript
-from heard.core.settings import FRAME_SAMPLES
+from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings
 from heard.listen.vad import FRAME_S, speech_mask
 from heard.analysis.wordchoice import analyse_word_choice
 
@@ -53,6 +53,10 @@ class TakeAnalysis:
     unclear: bool = False
     prosody: Prosody | None = None
     latency: dict = field(default_factory=dict)
+    # Where speech was (seconds in the take) and the calm voice compared with:
+    # kept for report pages, which draw them; not part of the JSON contract.
+    segments: list = field(default_factory=list)
+    baseline: Baseline | None = None
 
     def summary(self) -> TakeSummary:
         return TakeSummary(wait_s=self.pacing.wait_s, words=self.pacing.words,
@@ -133,4 +137,84 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
                  words=pace.words + pace.fillers,
                  previous=previous, loudness_db=tone.get("loudness_db"),
                  pitch_st=tone.get("pitch_st"), rules=rules)
-    return TakeAnalysis(scenario, transcript, pace, tone, found, fb, wc_unclear, prosody)
+    return TakeAnalysis(scenario, transcript, pace, tone, found, fb, wc_unclear, prosody,
+                        segments=[(round(float(a), 3), round(float(b), 3)) for a, b in segments],
+                        baseline=baseline)
+
+
+TRACK_STEP_S = 0.05  # contour points for a page: 20 a second is finer than the eye needs
+
+
+def report_json(analysis: TakeAnalysis, samples: np.ndarray | None = None,
+                mask: np.ndarray | None = None) -> dict:
+    """The ``heard analyse --json`` dict plus a ``timeline`` key for report pages.
+
+    Built from ``to_json`` so a page never disagrees with the contract; the
+    extra key (allowed by the contract) holds the speech segments, the
+    end-of-turn point and, given the audio, pitch and loudness contours.
+    """
+    out = analysis.to_json()
+    if samples is None:  # typed text: nothing to draw on a time axis
+        return out
+    duration = len(samples) / RATE
+    p = analysis.pacing
+    timeline: dict = {"duration_s": round(duration, 2),
+                      "segments": [list(s) for s in analysis.segments],
+                      "end_of_turn": None}
+    if p.speech_end is not None:
+        after = analysis.latency.get("end_of_turn", EndpointSettings().end_silence_s)
+        timeline["end_of_turn"] = round(min(duration, p.speech_end + float(after)), 2)
+    timeline.update(contours(samples, speech_mask(samples) if mask is None else mask,
+                             analysis.baseline))
+    out["timeline"] = timeline
+    return out
+
+
+def contours(samples: np.ndarray, mask: np.ndarray, baseline: Baseline | None,
+             step_s: float = TRACK_STEP_S) -> dict:
+    """Pitch (semitones) and loudness (dB) every ``step_s`` inside speech, and the calm band.
+
+    Relative to the baseline when there is one (0 = the calm voice), else
+    absolute (semitones re 100 Hz, dBFS), as in the JSON ``tone`` object.
+    """
+    from heard.analysis.prosody import as_float, pitch_track
+    from heard.analysis.tone import REF_HZ, load_settings
+
+    x = as_float(samples)
+    n = int(len(x) / RATE / step_s)
+    hop = int(round(step_s * RATE))
+    pitch: list = [None] * n
+    loud: list = [None] * n
+    # Bins whose middle falls in a speech frame; nothing is measured outside them.
+    mask = np.asarray(mask, dtype=bool)
+    mid = ((np.arange(n) + 0.5) * step_s / FRAME_S).astype(int)
+    speech = np.zeros(n, dtype=bool)
+    ok = mid < len(mask)
+    speech[ok] = mask[mid[ok]]
+    if not speech.any():
+        return {"step_s": step_s, "pitch_st": pitch, "loudness_db": loud, "calm": None,
+                "relative": baseline is not None}
+    ref_hz = baseline.f0_median_hz if baseline is not None and baseline.f0_median_hz else REF_HZ
+    ref_db = baseline.loudness_db if baseline is not None else 0.0
+    power = (x[: n * hop].reshape(n, hop) ** 2).mean(axis=1)
+    db = 10 * np.log10(np.maximum(power, 1e-12)) - ref_db
+    # Pitch only over the span with speech (one pass of the tracker, linear in its length).
+    first, last = np.flatnonzero(speech)[[0, -1]]
+    a, b = first * hop, (last + 1) * hop
+    times, f0 = pitch_track(x[a:b])
+    bins = first + (times / step_s).astype(int)
+    voiced = ~np.isnan(f0) & (bins <= last)
+    order = np.argsort(bins[voiced], kind="stable")
+    vb, vf = bins[voiced][order], f0[voiced][order]
+    cuts = np.flatnonzero(np.diff(vb)) + 1
+    for group_bins, group_f0 in zip(np.split(vb, cuts), np.split(vf, cuts)):
+        if len(group_bins) and speech[group_bins[0]]:
+            pitch[group_bins[0]] = round(float(12 * np.log2(np.median(group_f0) / ref_hz)), 2)
+    for i in np.flatnonzero(speech):
+        loud[i] = round(float(db[i]), 1)
+    calm = None
+    if baseline is not None:
+        s = load_settings()
+        calm = {"pitch_st": [-s.calm_st, s.calm_st], "loudness_db": [-s.calm_db, s.calm_db]}
+    return {"step_s": step_s, "pitch_st": pitch, "loudness_db": loud, "calm": calm,
+            "relative": baseline is not None}

@@ -36,6 +36,8 @@ def register(sub) -> None:
                    help="where the child's cue ends in the file (default 0)")
     p.add_argument("--model", help="vosk model folder (default: see `heard models path`)")
     p.add_argument("--json", action="store_true", help="print the machine-readable result")
+    p.add_argument("--html", type=Path, metavar="FILE",
+                   help="also write a report page for this take (one self-contained file)")
     p.add_argument("--speak", action="store_true", help="say the feedback aloud")
     p.add_argument("--output-device", help="speaker name (substring) for --speak")
     p.add_argument("--save-speech", type=Path, metavar="WAV",
@@ -52,17 +54,36 @@ def run(args) -> int:
         raise HeardError("give either a WAV file or --text, not both")
     if args.text is None and args.take is None:
         raise HeardError("give a WAV file of the response, or --text \"what you would say\"")
+    if args.html is not None:
+        from heard.report.page import check_writable
+
+        check_writable(args.html)  # before the slow model load
+    take = None
     if args.text is not None:
         result = analyse_text(scenario, args.text)
     else:
-        result = _analyse_file(args, scenario, analyse_audio)
+        result, take = _analyse_file(args, scenario, analyse_audio)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         print(render(result))
+    if args.html is not None:
+        _write_html(args.html, result, take, args.take)
     if args.speak or args.save_speech:
         _speak(result.feedback.spoken, args)
     return 0
+
+
+def _write_html(path: Path, result, take, source: Path | None) -> None:
+    """The take page, from the same dict ``--json`` prints (plus its timeline)."""
+    from heard.analysis.take import report_json
+    from heard.report.page import write_page
+    from heard.report.takepage import take_page
+
+    data = report_json(result, take.samples if take else None, take.mask if take else None)
+    data["typed"] = take is None
+    write_page(path, take_page(data, when=source.name if source else ""))
+    print(f"heard: report page written to {path}", file=sys.stderr)
 
 
 def _analyse_file(args, scenario, analyse_audio):
@@ -91,7 +112,7 @@ def _analyse_file(args, scenario, analyse_audio):
     else:
         baseline = load_baseline()
     return analyse_audio(scenario, take.samples, take.transcript, cue_end=args.cue_end,
-                         baseline=baseline, mask=take.mask)
+                         baseline=baseline, mask=take.mask), take
 
 
 def _speak(text: str, args) -> None:

@@ -7,6 +7,8 @@ import sys
 from heard.core.errors import HeardError
 from heard.store.history import AUDIO_DIR_NAME, History, HistoryCorrupt, default_path, wipe
 
+REPORTS_DIR_NAME = "reports"
+
 
 def register(sub) -> None:
     p = sub.add_parser("forget", help="delete your saved takes and recordings")
@@ -21,7 +23,8 @@ def run(args) -> int:
     if args.take is not None:
         return _forget_one(path, args.take)
     audio = path.parent / AUDIO_DIR_NAME
-    recordings = audio.is_dir() and any(audio.iterdir())
+    reports = path.parent / REPORTS_DIR_NAME  # pages `heard practice --report` wrote
+    recordings = any(d.is_dir() and any(d.iterdir()) for d in (audio, reports))
     if not path.exists() and not recordings:
         return _nothing()
     try:
@@ -32,14 +35,23 @@ def run(args) -> int:
             if not _confirm(args.yes, f"Delete all {n} saved takes and any kept recordings?"):
                 return _declined()
             h.forget_all()
+        _clear_reports(reports)
     except HistoryCorrupt:
         if not _confirm(args.yes, f"The history file {path} is damaged. Delete it and any kept recordings?"):
             return _declined()
         wipe(path)
+        _clear_reports(reports)
         print("Deleted the damaged history; a fresh one starts with your next take.")
         return 0
     print(f"Deleted {n} take{'s' if n != 1 else ''} and any kept recordings.")
     return 0
+
+
+def _clear_reports(folder) -> None:
+    """Session report pages hold the takes' words: they go with the history."""
+    if folder.is_dir():
+        for page in folder.glob("*.html"):
+            page.unlink(missing_ok=True)
 
 
 def _forget_one(path, take_id: int) -> int:

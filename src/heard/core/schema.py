@@ -325,6 +325,10 @@ SCENARIO = table(
     examples=opt(Key("tables", keys={"text": TEXT, "labels": opt(STRS), "note": opt(STR)})),
 )
 
+# Report pages (heard.report): texts per section, each checked where it is used.
+_TEXTS = Key("map", value=STR)
+REPORT = table(page=_TEXTS, take=_TEXTS, progress=_TEXTS, kiosk=_TEXTS)
+
 # path inside prompts/ (``<lang>`` for any language folder) -> schema
 FILES: dict[str, Key] = {
     "pacing.toml": PACING,
@@ -340,4 +344,5 @@ FILES: dict[str, Key] = {
     "<lang>/calibration.toml": CALIBRATION,
     "<lang>/commands.toml": COMMANDS,
     "<lang>/scenarios/*.toml": SCENARIO,
+    "report/wording.toml": REPORT,
 }

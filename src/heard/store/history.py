@@ -36,6 +36,7 @@ AUDIO_DIR_NAME = "audio"
 # of work); short enough that a stuck lock turns into a warning, not a hang.
 DEFAULT_TIMEOUT_S = 3.0
 _COMPANIONS = ("-wal", "-shm", "-journal")
+REPORT_LIMIT = 5000  # takes on one report page: months of daily practice, still a small page
 
 # Schema migrations: entry N (0-based) takes the database from version N to
 # N+1. Append new entries; never edit a released one.
@@ -305,6 +306,42 @@ class History:
             found = self._findings_for(ids)
         return compute_trends([found.get(i, []) for i in ids], window)
 
+    # -- read-only queries for report pages -----------------------------------
+
+    def get(self, take_id: int) -> TakeRecord | None:
+        """One take by id, or None when there is no such take."""
+        found = self._select("WHERE id = ?", [take_id], "id", 1)
+        return found[0] if found else None
+
+    def between(self, start: str | None = None, end: str | None = None,
+                limit: int = REPORT_LIMIT) -> list[TakeRecord]:
+        """Takes created in [start, end) (ISO times, either may be None), oldest first.
+
+        At most ``limit`` takes (the newest of them), so a page stays bounded.
+        """
+        clauses, params = [], []
+        if start is not None:
+            clauses.append("created >= ?")
+            params.append(_normalise_created(start))
+        if end is not None:
+            clauses.append("created < ?")
+            params.append(_normalise_created(end))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return list(reversed(self._select(where, params, "created DESC, id DESC", limit)))
+
+    def _select(self, where: str, params: list, order: str, limit: int) -> list[TakeRecord]:
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT id, session_id, scenario, created, transcript, feedback, details,"
+                f" metrics, latency, audio_path FROM takes {where} ORDER BY {order} LIMIT ?",
+                (*params, limit)).fetchall()
+            found = self._findings_for([r[0] for r in rows])
+        return [TakeRecord(id=r[0], session_id=r[1], scenario=r[2], created=r[3], transcript=r[4],
+                           feedback=r[5] or "", details=_json_or(r[6], []),
+                           metrics=_json_or(r[7], {}), latency=_json_or(r[8], {}),
+                           audio_path=r[9], findings=found.get(r[0], []))
+                for r in rows]
+
     def count(self) -> int:
         with self._guard():
             return self._conn.execute("SELECT count(*) FROM takes").fetchone()[0]
@@ -374,6 +411,15 @@ class History:
         audio = Path(audio_path).resolve()
         if audio.is_relative_to((self.path.parent / AUDIO_DIR_NAME).resolve()):
             audio.unlink(missing_ok=True)
+
+
+def _json_or(text, default):
+    """A JSON column, or ``default`` when the row holds something else (a damaged row)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return default
+    return value if isinstance(value, type(default)) else default
 
 
 def _clear_dir(folder: Path) -> None:

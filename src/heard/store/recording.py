@@ -41,11 +41,13 @@ class RecordingSettings:
 
 def take_record(analysis, latency: dict | None = None, *, session_id: str | None = None,
                 audio_path: str | None = None, anonymous: bool = False,
-                created: str | None = None) -> TakeRecord:
+                created: str | None = None, detail: dict | None = None) -> TakeRecord:
     """A history row from one analysed take (pure: no I/O).
 
     Anonymous records drop everything the parent said or heard about it
     (transcript, feedback, audio) and keep the numbers and finding ids.
+    ``detail`` (the report JSON: timed words, quoted findings, timeline) is
+    kept for a full history only, so ``heard report --take`` can draw it.
     """
     stamps = {k: round(float(v), 3) for k, v in (latency or analysis.latency or {}).items()
               if isinstance(v, (int, float)) and not isinstance(v, bool)}
@@ -54,7 +56,8 @@ def take_record(analysis, latency: dict | None = None, *, session_id: str | None
         scenario=analysis.scenario.id,
         created=created or utc_now(),
         transcript=None if anonymous else text,
-        metrics={"pacing": analysis.pacing.to_json(), "tone": dict(analysis.tone)},
+        metrics={"pacing": analysis.pacing.to_json(), "tone": dict(analysis.tone),
+                 **({"detail": _detail(detail)} if detail and not anonymous else {})},
         findings=[f.id for f in analysis.findings],
         feedback="" if anonymous else analysis.feedback.spoken,
         details=[] if anonymous else list(analysis.feedback.details),
@@ -62,6 +65,25 @@ def take_record(analysis, latency: dict | None = None, *, session_id: str | None
         audio_path=None if anonymous else audio_path,
         session_id=session_id,
     )
+
+
+def _detail(report: dict) -> dict:
+    """What a take page needs beyond the metrics: words, quoted findings, timeline."""
+    return {"words": report.get("transcript", {}).get("words", []),
+            "findings": report.get("findings", []), "unclear": report.get("unclear", False),
+            **({"timeline": report["timeline"]} if "timeline" in report else {})}
+
+
+def _report(analysis, samples) -> dict | None:
+    """The take's report JSON for a page later; never stops the take being saved."""
+    if not hasattr(analysis, "to_json"):
+        return None
+    from heard.analysis.take import report_json
+
+    try:
+        return report_json(analysis, None if samples is None else np.asarray(samples))
+    except (ValueError, TypeError, AttributeError):
+        return analysis.to_json()
 
 
 class TakeRecorder:
@@ -100,7 +122,8 @@ class TakeRecorder:
             samples = getattr(analysis, "samples", None)
         audio = self._save_audio(samples) if self.keep_audio and samples is not None else None
         rec = take_record(analysis, latency, session_id=self.session_id, audio_path=audio,
-                          anonymous=self.history.anonymous)
+                          anonymous=self.history.anonymous,
+                          detail=None if self.history.anonymous else _report(analysis, samples))
         try:
             take_id = self.history.add(rec)
         except HeardError as exc:
