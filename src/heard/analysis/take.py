@@ -21,7 +21,8 @@ from heard.analysis.tone import rate_findings, tone_findings
 from heard.core.transcript import Transcript
 from heard.core.settings import FRAME_SAMPLES
 from heard.listen.vad import FRAME_S, speech_mask
-from heard.analysis.wordchoice import analyse_word_choice
+from heard.analysis.combine import combine
+from heard.analysis.wordchoice import WordChoiceResult, analyse_word_choice
 
 _AREA_ORDER = {"word_choice": 0, "pacing": 1, "tone": 2}
 
@@ -64,11 +65,16 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.kind != "strength", _AREA_ORDER[f.area]))
 
 
+def _word_choice(transcript: Transcript, scenario: Scenario) -> WordChoiceResult:
+    """The rules' findings, merged with the learned layer's scores."""
+    return combine(analyse_word_choice(transcript, scenario), transcript, scenario)
+
+
 def analyse_text(scenario: Scenario, text: str, *, previous: TakeSummary | None = None
                  ) -> TakeAnalysis:
     """A typed response: word choice, and pacing from the word count only."""
     transcript = Transcript.from_text(text)
-    wc = analyse_word_choice(transcript, scenario)
+    wc = _word_choice(transcript, scenario)
     pace = pacing_mod.measure(transcript, None)
     found = _sorted(wc.findings + pacing_mod.findings(pace, scenario))
     fb = compose(found, scenario, unclear=wc.unclear, has_baseline=False, tone_measured=False,
@@ -92,7 +98,7 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
     prosody = None
     tone = dict(_NO_TONE)
     if pace.spoke:
-        wc = analyse_word_choice(transcript, scenario)
+        wc = _word_choice(transcript, scenario)
         wc_unclear = wc.unclear or (pace.speech_s is not None and pace.words == 0)
         found += wc.findings
         a = int(pace.speech_start / FRAME_S)
