@@ -54,7 +54,7 @@ def test_a_criticism_needs_more_confidence_than_a_strength():
 
 # A concern the rules miss in a plain phrasing; the model finds it and quotes the clause.
 MODEL_ONLY = [
-    ("cookie", "I know you wanted it. Big boys don't make a fuss over a biscuit.", "shames_or_labels"),
+    ("floodgates", "You are sad. Honestly, you are three, not a baby.", "shames_or_labels"),
 ]
 
 
