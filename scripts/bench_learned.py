@@ -3,7 +3,7 @@
 
     scripts/bench_learned.py [FILE.jsonl]
 
-Time: the model's share of analysing each response (rules alone vs rules +
+Time: the learned layer's share of analysing each response (rules alone vs rules +
 model), median and p95 over the file. Memory: peak RSS of a fresh process
 that analyses the file with the rules alone, then the added peak when the
 learned layer is on. Install size: the weights file.
@@ -12,11 +12,11 @@ learned layer is on. Install size: the weights file.
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,9 +56,12 @@ def main(argv: list[str]) -> int:
     from heard.core.transcript import Transcript
 
     items = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    tracemalloc.start()
     t0 = time.perf_counter()
     load_model()
     load_s = time.perf_counter() - t0
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     rules_ms, model_ms = [], []
     for it in items * 3:
         sc = get_scenario(it["scenario"])
@@ -76,13 +79,12 @@ def main(argv: list[str]) -> int:
 
     base, withm = peak_kb(data, False), peak_kb(data, True)
     print(f"responses: {len(items)} ({data.name}), each timed 3 times")
-    print(f"model load (once): {load_s * 1000:.0f} ms")
+    print(f"model load (once): {load_s * 1000:.0f} ms, {held / 1e6:.1f} MB held, {peak / 1e6:.1f} MB peak")
     print(f"rules per response: median {statistics.median(rules_ms):.2f} ms, p95 {p95(rules_ms):.2f} ms")
     print(f"learned layer per response: median {statistics.median(model_ms):.2f} ms, p95 {p95(model_ms):.2f} ms")
     print(f"peak RSS: rules alone {base / 1024:.1f} MB, with learned layer {withm / 1024:.1f} MB, "
           f"added {(withm - base) / 1024:.1f} MB")
     print(f"weights file: {MODEL_PATH.stat().st_size / 1024:.0f} KiB")
-    del resource
     return 0
 
 
