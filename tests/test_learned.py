@@ -139,3 +139,16 @@ def test_retraining_reproduces_the_shipped_models_decisions(tmp_path):
 
 def test_every_label_is_a_known_word_choice_finding():
     assert all(CATALOGUE[lab][1] == "word_choice" for lab in load_model().labels)
+
+
+@pytest.mark.parametrize("fid", WORD_CHOICE_IDS)
+def test_every_label_the_model_can_add_has_wording_without_a_rewrite(fid):
+    from heard.analysis.feedback import compose
+    from heard.analysis.findings import Finding
+
+    sc = get_scenario("cookie")
+    f = Finding(fid, evidence="no more of that now", extra={"learned": True})
+    fb = compose([f], sc, has_baseline=False, tone_measured=False, words=5)
+    assert 0 < len(fb.spoken.split()) <= 30, fb.spoken
+    assert "{" not in fb.spoken and all("{" not in d for d in fb.details)
+    assert any("no more of that now" in d.lower() for d in fb.details), fb.details
