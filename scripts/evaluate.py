@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Score the word-choice analyser against labelled responses.
 
-    scripts/evaluate.py [FILE.jsonl ...] [--asr-noise] [--scenario-examples] [--ids odd|even] [--json OUT]
+    scripts/evaluate.py [FILE.jsonl ...] [--asr-noise] [--scenario-examples] [--ids odd|even] [--rules-only]
+                        [--json OUT]
 
 Prints per-label precision, recall, F1 and support, then macro-F1 (over labels
 with support) and the exact-match rate. --asr-noise also scores the texts as a
@@ -10,6 +11,8 @@ substituted or dropped, fixed seed); --scenario-examples also scores the
 [[examples]] in the scenario files, which the lexicon was not tuned on.
 --ids odd|even keeps only responses whose id ends in an odd/even number, so a
 held-out file can be split into a tuning half and a report half.
+By default it scores what users get: the rules merged with the learned layer
+(heard.analysis.combine); --rules-only scores the rules alone.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from heard.core.errors import HeardError  # noqa: E402
 from heard.analysis.findings import WORD_CHOICE_IDS  # noqa: E402
 from heard.core.scenarios import all_scenarios, get_scenario  # noqa: E402
 from heard.core.transcript import Transcript  # noqa: E402
+from heard.analysis.combine import combine  # noqa: E402
 from heard.analysis.wordchoice import analyse_word_choice  # noqa: E402
 
 DEFAULT_DATA = REPO / "tests" / "data" / "responses-dev.jsonl"
@@ -92,11 +96,14 @@ def asr_noise(text: str, key: str, rate: float = NOISE_RATE) -> str:
     return " ".join(out)
 
 
-def predict(items: list[dict], form) -> list[set[str]]:
+def predict(items: list[dict], form, learned: bool = False) -> list[set[str]]:
     preds = []
     for it in items:
         sc = get_scenario(it["scenario"])
-        res = analyse_word_choice(Transcript.from_text(form(it)), sc)
+        transcript = Transcript.from_text(form(it))
+        res = analyse_word_choice(transcript, sc)
+        if learned:
+            res = combine(res, transcript, sc)
         preds.append({f.id for f in res.findings})
     return preds
 
@@ -143,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario-examples", action="store_true", help="also score the scenario [[examples]]")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the numbers to this file")
     ap.add_argument("--ids", choices=("odd", "even"), help="keep only responses with odd/even id numbers")
+    ap.add_argument("--rules-only", action="store_true", help="score the rules without the learned layer")
     ap.add_argument("--errors", action="store_true", help="list each response whose labels differ")
     args = ap.parse_args(argv)
     try:
@@ -158,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(("scenario examples", scenario_items(), lambda it: it["text"]))
         out = {}
         for title, its, form in runs:
-            preds = predict(its, form)
+            preds = predict(its, form, learned=not args.rules_only)
             s = score(its, preds)
             report(title, s, its, preds, args.errors)
             out[title] = s

@@ -44,8 +44,12 @@ def test_bad_data_file_is_a_one_line_error(tmp_path):
 # once before (0.850) and once after (0.857) the fifth round, and predicts the score on unseen dev-like
 # data. D, C, B, A and the holdout have been tuned on, so their floors are modest guards against
 # regressions (measured after the fifth round: D 0.964, C 0.948, B 0.979, A even 0.942, holdout even 0.934).
+# Since issue 10 the scores include the learned layer (docs/evaluation.md). G is now the report set:
+# first contact 0.803 with rules + learned layer; F was scored once (0.814) and then trained on (0.871).
 REPORT_SETS = [
-    ("responses-blind-e.jsonl", None, 192, 0.83),  # report only: dev-like, written blind
+    ("responses-blind-g.jsonl", None, 176, 0.78),  # report only: written blind, never trained on
+    ("responses-blind-f.jsonl", None, 176, 0.84),  # training set since its first contact
+    ("responses-blind-e.jsonl", None, 192, 0.83),  # dev-like, written blind; a training set since issue 10
     ("responses-blind-d.jsonl", None, 192, 0.92),  # tuning: dev-like
     ("responses-blind-c.jsonl", None, 192, 0.90),  # tuning: dev-like
     ("responses-blind-b.jsonl", None, 160, 0.92),  # tuning: dev-like

@@ -23,7 +23,8 @@ from heard.analysis.tone import rate_findings, tone_findings
 from heard.core.transcript import Transcript
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings
 from heard.listen.vad import FRAME_S, speech_mask
-from heard.analysis.wordchoice import analyse_word_choice
+from heard.analysis.combine import combine
+from heard.analysis.wordchoice import WordChoiceResult, analyse_word_choice
 
 _AREA_ORDER = {"word_choice": 0, "pacing": 1, "tone": 2}
 # No spoken answer comes near this (a 30 s turn is under 150 words); beyond it the
@@ -84,6 +85,12 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.kind != "strength", _AREA_ORDER[f.area]))
 
 
+def _word_choice(transcript: Transcript, scenario: Scenario, rules: Rules) -> WordChoiceResult:
+    """The rules' findings, merged with the learned layer's scores."""
+    return combine(analyse_word_choice(transcript, scenario, rules=rules), transcript, scenario,
+                   rules=rules)
+
+
 def analyse_text(scenario: Scenario, text: str, *, previous: TakeSummary | None = None,
                  rules: Rules | None = None) -> TakeAnalysis:
     """A typed response: word choice, and pacing from the word count only.
@@ -93,7 +100,7 @@ def analyse_text(scenario: Scenario, text: str, *, previous: TakeSummary | None 
     check_length(len(text.split()))
     rules = rules if rules is not None else load_rules()
     transcript = Transcript.from_text(text)
-    wc = analyse_word_choice(transcript, scenario, rules=rules)
+    wc = _word_choice(transcript, scenario, rules)
     pace = pacing_mod.measure(transcript, None, th=rules.pacing)
     found = _sorted(wc.findings + pacing_mod.findings(pace, scenario, th=rules.pacing))
     fb = compose(found, scenario, unclear=wc.unclear, has_baseline=False, tone_measured=False,
@@ -119,7 +126,7 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
     prosody = None
     tone = dict(_NO_TONE)
     if pace.spoke:
-        wc = analyse_word_choice(transcript, scenario, rules=rules)
+        wc = _word_choice(transcript, scenario, rules)
         wc_unclear = wc.unclear or (pace.speech_s is not None and pace.words == 0)
         found += wc.findings
         a = int(pace.speech_start / FRAME_S)

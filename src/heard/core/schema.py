@@ -329,6 +329,12 @@ SCENARIO = table(
 _TEXTS = Key("map", value=STR)
 REPORT = table(page=_TEXTS, take=_TEXTS, progress=_TEXTS, kiosk=_TEXTS)
 
+# The learned word-choice layer: a concern needs more confidence than a strength.
+LEARNED = table(thresholds=table(strength=_FRACTION, concern=_FRACTION))
+# Training only (scripts/train): the language's fillers and the words a small
+# recogniser hears instead of others (spoken form -> what is heard).
+AUGMENT = table(fillers=PHRASES, substitutions=Key("map", value=TEXT))
+
 # path inside prompts/ (``<lang>`` for any language folder) -> schema
 FILES: dict[str, Key] = {
     "pacing.toml": PACING,
@@ -345,4 +351,6 @@ FILES: dict[str, Key] = {
     "<lang>/commands.toml": COMMANDS,
     "<lang>/scenarios/*.toml": SCENARIO,
     "report/wording.toml": REPORT,
+    "learned.toml": LEARNED,
+    "<lang>/augment.toml": AUGMENT,
 }
