@@ -16,10 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import FLAGS, chromium  # noqa: E402
-from report_helpers import calm_baseline, take_json  # noqa: E402
-
 from heard.report.page import write_page  # noqa: E402
 from heard.report.takepage import take_page  # noqa: E402
+from report_helpers import calm_baseline, take_json  # noqa: E402
 
 WIDTH, HEIGHT = 900, 2300
 

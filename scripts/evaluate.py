@@ -28,12 +28,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from heard.core.errors import HeardError  # noqa: E402
+from heard.analysis.combine import combine  # noqa: E402
 from heard.analysis.findings import WORD_CHOICE_IDS  # noqa: E402
+from heard.analysis.wordchoice import analyse_word_choice  # noqa: E402
+from heard.core.errors import HeardError  # noqa: E402
 from heard.core.scenarios import all_scenarios, get_scenario  # noqa: E402
 from heard.core.transcript import Transcript  # noqa: E402
-from heard.analysis.combine import combine  # noqa: E402
-from heard.analysis.wordchoice import analyse_word_choice  # noqa: E402
 
 DEFAULT_DATA = REPO / "tests" / "data" / "responses-dev.jsonl"
 NOISE_RATE = 0.15

@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 
 from cli_helpers import run_heard
-from heard.practice.check import (FAIL, PASS, WARN, CheckSettings, judge_level, load_settings,
-                         measure_level, run_checks, tone)
+from heard.practice.check import (
+    FAIL,
+    PASS,
+    WARN,
+    CheckSettings,
+    judge_level,
+    load_settings,
+    measure_level,
+    run_checks,
+    tone,
+)
 from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
 
 RATE = 16000

@@ -2,8 +2,8 @@
 
 import pytest
 
-from heard.listen.endpointer import Endpointer, State
 from heard.core.settings import EndpointSettings
+from heard.listen.endpointer import Endpointer, State
 
 F = 0.03  # frame seconds
 

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import pytest
 
-from heard.core.errors import HeardError
 from heard.analysis.feedback import Feedback, TakeSummary, compose, load_wording, wording_path
 from heard.analysis.findings import CATALOGUE, CONCERN, STRENGTH, Finding
+from heard.core.errors import HeardError
 from heard.core.scenarios import get_scenario
 
 # Words that blame or lecture the parent; none may come from heard's own wording.

@@ -15,8 +15,15 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import one_line, run_heard
-from heard.store.history import (History, HistoryUnavailable, TakeRecord, Trend, compute_trends,
-                           load_wording, open_history_or_warn)
+from heard.store.history import (
+    History,
+    HistoryUnavailable,
+    TakeRecord,
+    Trend,
+    compute_trends,
+    load_wording,
+    open_history_or_warn,
+)
 
 SECRET = "zebra marmalade whispered softly"
 

@@ -16,10 +16,20 @@ import pytest
 from audio_helpers import concat, espeak, silence
 from cli_helpers import assert_one_line_error, run_heard
 from heard.core.errors import HeardError
-from heard.practice.controls import COMMAND_ENDPOINT
-from heard.practice.kiosk import (IdleTimeout, Kiosk, KioskKeys, KioskSettings, KioskStop, load_playlist,
-                         load_wording, parse_playlist, retry_delay, start_words)
 from heard.listen.listener import TurnListener, listen_array
+from heard.practice.controls import COMMAND_ENDPOINT
+from heard.practice.kiosk import (
+    IdleTimeout,
+    Kiosk,
+    KioskKeys,
+    KioskSettings,
+    KioskStop,
+    load_playlist,
+    load_wording,
+    parse_playlist,
+    retry_delay,
+    start_words,
+)
 from pulse import FifoWriter, pulse_server, start_pulse  # noqa: F401 - the fixture
 
 KNOWN = {"cookie", "biting", "no-hugs"}

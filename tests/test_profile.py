@@ -9,10 +9,9 @@ import stat
 import pytest
 
 from audio_helpers import espeak, silence
-from heard.core.errors import BadAudio
-from heard.store.baseline import (Baseline, baseline_from_prosody, default_path, load_baseline,
-                           save_baseline)
 from heard.analysis.prosody import measure
+from heard.core.errors import BadAudio
+from heard.store.baseline import Baseline, baseline_from_prosody, default_path, load_baseline, save_baseline
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ a hang or silence; an edit is picked up without restarting."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -128,7 +129,7 @@ def test_an_edit_is_picked_up_without_restarting(folder):
 
 def test_the_rules_are_frozen(folder):
     rules = load_rules(folder)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         rules.pacing = None  # type: ignore[misc]
     with pytest.raises(TypeError):
         rules.language.grammar["fillers"] = ()  # type: ignore[index]

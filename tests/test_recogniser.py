@@ -5,13 +5,12 @@ does for every language: loading, streaming, word times and confidences.
 Tests that need English recognition use ``en_model_dir`` and skip without one.
 """
 
-import numpy as np
 import pytest
 
 from audio_helpers import concat, espeak, silence
-from model_helpers import linked_copy
 from heard.core.errors import ModelMissing
 from heard.listen.recogniser import StreamingRecogniser, load_model, transcribe
+from model_helpers import linked_copy
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,10 @@ import pytest
 
 from audio_helpers import espeak
 from heard.analysis.take import analyse_text
+from heard.audio.wavio import read_wav
+from heard.core.scenarios import get_scenario
 from heard.store.history import History
 from heard.store.recording import RecordingSettings, TakeRecorder, take_record
-from heard.core.scenarios import get_scenario
-from heard.audio.wavio import read_wav
 
 WORDS = "You really wanted that cookie, and you're cross that I said no."
 LATENCY = {"end_of_turn": 0.012, "final_transcript": 0.31, "analysis_done": 0.4}

@@ -12,10 +12,10 @@ import pytest
 
 from audio_helpers import espeak
 from cli_helpers import assert_one_line_error, run_heard
-from heard.core.errors import HeardError, UnknownScenario
 from heard.analysis.findings import CATALOGUE, WORD_CHOICE_IDS
-from heard.core.scenarios import all_scenarios, get_scenario
 from heard.audio.wavio import RATE
+from heard.core.errors import HeardError, UnknownScenario
+from heard.core.scenarios import all_scenarios, get_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 DEV_DATA = REPO / "tests" / "data" / "responses-dev.jsonl"

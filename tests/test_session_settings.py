@@ -5,8 +5,8 @@ never touches them; the live loop is tested on PulseAudio in test_practice_pulse
 """
 
 from heard.practice.controls import KeyInput
-from heard.store.baseline import Baseline, save_baseline
 from heard.practice.session import PracticeSession, SessionSettings
+from heard.store.baseline import Baseline, save_baseline
 
 
 def _prepared(**settings) -> PracticeSession:

@@ -12,14 +12,14 @@ import tempfile
 import numpy as np
 import pytest
 
-from heard.audio import devices
-from heard.core.errors import DeviceError, HeardError
-from heard.audio.playback import Player, formats_to_try
 from heard.analysis.prosody import pitch_track
+from heard.audio import devices
+from heard.audio.playback import Player, formats_to_try
 from heard.audio.resample import resample
 from heard.audio.speech_out import ADULT, CHILD, LEAD_SILENCE_S, Synthesiser
-from heard.listen.vad import speech_fraction
 from heard.audio.wavio import RATE, to_int16
+from heard.core.errors import DeviceError, HeardError
+from heard.listen.vad import speech_fraction
 
 SENTENCE = "I can see you are really upset about the tower."  # ten words
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from audio_helpers import espeak, silence, trim
-from heard.core.errors import HeardError
-from heard.core.paths import prompts_dir
-from heard.store.baseline import Baseline, baseline_from_prosody
 from heard.analysis.prosody import Prosody, measure
 from heard.analysis.tone import load_settings, rate_findings, tone_findings
 from heard.audio.wavio import read_wav
+from heard.core.errors import HeardError
+from heard.core.paths import prompts_dir
+from heard.store.baseline import Baseline, baseline_from_prosody
 
 RATE = 16000
 CALM_TEXT = "It's okay to be upset. I'm right here with you, and I'm not going anywhere."

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from heard.analysis.wordchoice import analyse_word_choice
 from heard.core.scenarios import get_scenario
 from heard.core.transcript import Transcript, Word
-from heard.analysis.wordchoice import analyse_word_choice
 
 
 def run(text: str, sid: str):

@@ -12,13 +12,13 @@ import itertools
 import math
 import re
 import string
-from dataclasses import dataclass
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
-from heard.core.errors import HeardError
 from heard.analysis.findings import CATALOGUE, CONCERN, STRENGTH, Finding
 from heard.core import schema
+from heard.core.errors import HeardError
 from heard.core.paths import language_dir, read_toml
 from heard.core.rules import Rules, load_rules, thaw
 from heard.core.scenarios import Scenario
@@ -162,7 +162,7 @@ def _priority(table: dict, key: str, kind: str) -> tuple[str, ...]:
 def _finding_wordings(found: dict) -> dict[str, Phrasings]:
     """The [findings.<id>] tables: every finding worded, and only word choice quotes the parent."""
     phrasings = {}
-    for fid, (kind, _) in CATALOGUE.items():
+    for fid in CATALOGUE:
         table = found.get(fid)
         if not isinstance(table, dict):
             raise _bad(f"missing wording for finding '{fid}' ([findings.{fid}])")

@@ -8,8 +8,8 @@ and normalised with the same rules as the parent's words before matching.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 import weakref
+from dataclasses import dataclass, field
 
 from heard.analysis.textnorm import Words, normalise_phrase
 from heard.core.errors import HeardError

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heard.core.settings import FRAME_SAMPLES, RATE
 from heard.audio.wavio import to_int16
+from heard.core.settings import FRAME_SAMPLES, RATE
 
 HOP_S = 0.010  # pitch and intensity frames every 10 ms
 PAUSE_S = 0.3  # a silent gap this long is a pause, not part of articulation

@@ -8,8 +8,9 @@ question openers as well as from punctuation when there is any.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from heard.core.transcript import Word
 
@@ -267,7 +268,8 @@ class Segmenter:
                 continue
             # ", and that's okay": a joiner after a comma opens the clause as it would mid-sentence
             after_comma = not cur and i > 0 and pieces[i - 1].brk == ","
-            if t in self.joiners and i + 1 < len(toks) and (cur or after_comma) and not p.brk:  # "stay up then, I'm ..." ends here
+            # "stay up then, I'm ..." ends here
+            if t in self.joiners and i + 1 < len(toks) and (cur or after_comma) and not p.brk:
                 if self._opens_joined(toks, i):
                     close()
                     joiner = t

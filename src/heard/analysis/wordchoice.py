@@ -9,14 +9,14 @@ combine them as shared/spec/findings.md describes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from heard.analysis.findings import Finding
 from heard.analysis.lexicon import Lexicon, Match, load_lexicon
+from heard.analysis.textnorm import UNSURE, Clause, clauses_of, normalise_phrase
 from heard.core.rules import Rules
 from heard.core.scenarios import Scenario
-from heard.analysis.textnorm import UNSURE, Clause, clauses_of, normalise_phrase
 from heard.core.transcript import Transcript, Word
 
 ACK = ("reflects_words", "acknowledges_view", "acknowledges_feeling")
@@ -368,11 +368,14 @@ def _phrase_concerns(s: _Said, ctx: _Context) -> bool:
 def _nested_concerns(s: _Said, ctx: _Context) -> bool:
     """A concern phrase inside a longer one of another kind is part of that one."""
     lex, words, labels = ctx.lex, s.words, s.labels
-    if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words), lex.find("insists_on_contact", words)):
+    if "dismisses_feeling" in labels and _inside(lex.find("dismisses_feeling", words),
+                                                 lex.find("insists_on_contact", words)):
         labels.pop("dismisses_feeling")  # "just one little cuddle": the size of the hug, not of the feeling
-    if "shames_or_labels" in labels and _inside(lex.find("shames_or_labels", words), lex.find("adds_commentary", words)):
+    if "shames_or_labels" in labels and _inside(lex.find("shames_or_labels", words),
+                                                lex.find("adds_commentary", words)):
         labels.pop("shames_or_labels")  # "that naughty rug" blames the object, not the child
-    if "adds_commentary" in labels and _inside(lex.find("adds_commentary", words), lex.find("fixes_or_distracts", words)):
+    if "adds_commentary" in labels and _inside(lex.find("adds_commentary", words),
+                                               lex.find("fixes_or_distracts", words)):
         labels.pop("adds_commentary")  # "it always helps" promises a fix; it is not a dig at anyone
     return False
 
@@ -421,7 +424,8 @@ def _grants(s: _Said, ctx: _Context) -> bool:
     delayed = bool(lex.find("delay_markers", core)) and not lex.find("grudging", core)
     handed = _hands_over(core, ctx, lex) and "fixes_or_distracts" not in s.labels  # "have my phone instead" substitutes
     fixes = lex.find("fixes_or_distracts", words)
-    substitute = bool(fixes) and not _inside(fixes, lex.find("gives_in", words))  # "here's your giraffe, bite this instead"
+    # "here's your giraffe, bite this instead"
+    substitute = bool(fixes) and not _inside(fixes, lex.find("gives_in", words))
     gives = lex.find("gives_in", words) or lex.find("grudging", core) or grant or handed
     return bool(gives) and not delayed and not substitute
 
@@ -599,7 +603,8 @@ def _threats(clauses: list[Clause], ctx: _Context) -> None:
         joined = c.words + [nxt.joiner] if nxt and nxt.joiner and nxt.sentence == c.sentence else c.words
         if lex.find("grudging", joined):
             continue  # "have one if you must" hands it over; nothing is held over the child
-        either = c.joiner == lex.g["or"] and k > 0 and not clauses[k - 1].question  # "knock it off | or there's no park"
+        # "knock it off | or there's no park"
+        either = c.joiner == lex.g["or"] and k > 0 and not clauses[k - 1].question
         if lex.find("offer_conditions", joined) and not either:
             continue  # "if you want, you can sit with me" offers; nothing is demanded
         if not (lex.find("threat_conditions", joined) or either):
@@ -678,7 +683,8 @@ def _overstated(clauses: list[Clause], ctx: _Context) -> None:
 
 
 def _dismissing_guesses(clauses: list[Clause], ctx: _Context) -> None:
-    """ "You don't really hate them, you're just tired": a guess that explains the feeling away is part of the dismissal."""
+    """ "You don't really hate them, you're just tired": a guess that explains the
+    feeling away is part of the dismissal."""
     lex = ctx.lex
     dismissing = {c.sentence for c in clauses if "dismisses_feeling" in c.labels}
     others = lex.g.others
@@ -794,7 +800,8 @@ RULES: tuple[Rule, ...] = (
           "shames_or_labels", "facts", "limit"),
          adds=("gives_in", "holds_limit"), removes=("fixes_or_distracts", "dismisses_feeling"), when="limit"),
     Rule("acknowledge frame", "clause-level", _frame, ("acknowledge_frames",)),
-    Rule("own line given back", "clause-level", _own_line, ("adds_commentary", "cue words"), removes=("adds_commentary",)),
+    Rule("own line given back", "clause-level", _own_line, ("adds_commentary", "cue words"),
+         removes=("adds_commentary",)),
     Rule("pity after a small startle", "clause-level", _pity, ("pity", "intensity"), adds=("projects_feeling",)),
     Rule("concerns block acknowledging", "clause-level", _blocked, BLOCKING),
     Rule("feeling, view, words", "clause-level", _feeling_view_words,

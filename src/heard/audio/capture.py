@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from heard.audio import devices
-from heard.core.errors import DeviceError
 from heard.audio.resample import StreamResampler
-from heard.core.settings import RATE
 from heard.audio.wavio import to_int16
+from heard.core.errors import DeviceError
+from heard.core.settings import RATE
 
 
 class MicrophoneLost(DeviceError):
@@ -146,7 +146,7 @@ class MicCapture:
                 if self._stream is not None and now - self._last_cb > self.stall_s:
                     raise MicrophoneLost(f"the microphone {self.device_name!r} sent no audio for "
                                          f"{self.stall_s:g} s; check it is connected and not "
-                                         "muted (`heard devices`)")
+                                         "muted (`heard devices`)") from None
                 if now >= deadline:
                     return None
                 self._ready.clear()

@@ -30,8 +30,8 @@ def passage() -> str:
 
 
 def run(args) -> int:
-    from heard.store.baseline import baseline_from_prosody, default_path, load_baseline, save_baseline
     from heard.analysis.prosody import measure
+    from heard.store.baseline import baseline_from_prosody, default_path, load_baseline, save_baseline
 
     if args.show:
         b = load_baseline()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from heard.core import schema
 from heard.core.errors import HeardError

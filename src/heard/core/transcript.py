@@ -19,7 +19,7 @@ class Transcript:
     words: list[Word] = field(default_factory=list)
 
     @classmethod
-    def from_text(cls, text: str) -> "Transcript":
+    def from_text(cls, text: str) -> Transcript:
         """A typed response: untimed, fully confident words."""
         return cls(text=text, words=[Word(w) for w in text.split()])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from heard.analysis.findings import CATALOGUE
 from heard.store.history import TakeRecord
@@ -88,4 +88,4 @@ def day_bounds(day: date) -> tuple[str, str]:
     """The UTC start and end (ISO) of one local calendar day."""
     start = datetime.combine(day, time.min).astimezone()
     end = datetime.combine(day + timedelta(days=1), time.min).astimezone()
-    return (start.astimezone(timezone.utc).isoformat(), end.astimezone(timezone.utc).isoformat())
+    return (start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat())

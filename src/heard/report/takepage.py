@@ -264,9 +264,10 @@ def session_page(takes: list[tuple[dict, bool]], *, when: str = "",
     for group in groups:
         parts.append(f"<h2>{esc(_title(group[0]['scenario']))}</h2>")
         views = []
-        for i, take in enumerate(group):
+        level = 4 if len(group) > 1 else 3
+        for take in group:
             n += 1
-            views.append(TakeView(take, f"take-{n}", wording, phrases).html(heading_level=4 if len(group) > 1 else 3))
+            views.append(TakeView(take, f"take-{n}", wording, phrases).html(heading_level=level))
         if len(group) == 1:
             parts.append(views[0])
             continue

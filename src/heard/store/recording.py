@@ -13,15 +13,15 @@ import os
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from heard.core.errors import HeardError
-from heard.store.history import History, TakeRecord, open_history_or_warn, utc_now
-from heard.core.settings import RATE
 from heard.audio.wavio import write_wav
+from heard.core.errors import HeardError
+from heard.core.settings import RATE
+from heard.store.history import History, TakeRecord, open_history_or_warn, utc_now
 
 MODES = ("off", "anonymous", "full")
 
@@ -138,7 +138,7 @@ class TakeRecorder:
     def _save_audio(self, samples) -> str | None:
         try:
             folder = self.history.audio_dir()
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             path = folder / f"take-{stamp}-{self.session_id}-{len(self.saved) + 1}.wav"
             write_wav(path, np.asarray(samples), RATE, mode=0o600)
             os.chmod(path, 0o600)
