@@ -8,6 +8,7 @@ folder, the language and the size and time of every file in it.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 import stat
@@ -146,7 +147,7 @@ def _check_names(found: dict[str, os.stat_result]) -> None:
             raise HeardError(f"prompts file {rel} is not a regular file (a pipe or a device?); "
                              "replace it with a text file")
         if _schema_for(rel) is None:
-            near = schema.difflib.get_close_matches(rel, _known_files(rel), n=1)
+            near = difflib.get_close_matches(rel, _known_files(rel), n=1)
             hint = f"; did you mean `{near[0]}`?" if near else ""
             if _schema_for(f"{DEFAULT_LANG}/{rel}") is not None:  # the layout before prompts/<lang>/
                 hint = f"; a language's files live in prompts/<lang>/ now: move it to `{DEFAULT_LANG}/{rel}`"
@@ -164,8 +165,11 @@ def _require(found: dict[str, os.stat_result], lang: str) -> None:
 
 def read_checked(root: Path, rel: str) -> Any:
     """One prompts file, parsed and checked against its schema; frozen."""
+    key = _schema_for(rel)
+    if key is None:  # callers pass names _check_names accepted; this keeps the message if not
+        raise HeardError(f"prompts file {rel} is not one heard reads")
     data = read_toml(root / rel, "prompts file")
-    schema.check(data, _schema_for(rel), rel)
+    schema.check(data, key, rel)
     return freeze(data)
 
 
@@ -174,7 +178,8 @@ def validate_folder(root: Path | None = None, lang: str = DEFAULT_LANG) -> Rules
     return _build(Path(root) if root is not None else prompts_dir(), lang)
 
 
-_CACHE: dict[tuple, Rules] = {}
+_Stamp = tuple[str, str, tuple[tuple[str, int, int, int], ...]]
+_CACHE: dict[_Stamp, Rules] = {}
 
 
 def load_rules(root: Path | None = None, lang: str = DEFAULT_LANG) -> Rules:

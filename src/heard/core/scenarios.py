@@ -6,8 +6,10 @@ and reports the file and field that is wrong in one line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from heard.core.errors import HeardError, UnknownScenario
 from heard.core.paths import language_dir, read_toml
@@ -59,7 +61,7 @@ def load_scenario_file(path: Path) -> Scenario:
     return scenario_from(data, path)
 
 
-def scenario_from(data: dict, path: Path) -> Scenario:
+def scenario_from(data: Mapping[str, Any], path: Path) -> Scenario:
     """A scenario from its parsed file (types and ranges already checked by the schema)."""
     sid = data["id"]
     if sid != path.stem:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -65,7 +66,8 @@ def opt(key: Key) -> Key:
     return replace(key, required=False)
 
 
-def table(required: bool = True, **keys: Key) -> Key:
+def table(required: bool = True, /, **keys: Key) -> Key:
+    # `required` is positional-only so a schema key may itself be called "required"
     return Key("table", required, keys=keys)
 
 
@@ -126,6 +128,7 @@ def _check_table(value: Any, key: Key, where: str, path: str) -> None:
         for name, item in value.items():
             if not str(name).strip():
                 raise _fail(where, path, "has an empty key")
+            assert key.value is not None, "a map key needs a value schema"
             _check(item, key.value, where, _join(path, name))
         return
     for name, item in value.items():
@@ -138,7 +141,9 @@ def _check_table(value: Any, key: Key, where: str, path: str) -> None:
             raise _missing(where, _join(path, name), sub, value, key.keys)
 
 
-def _unknown(where: str, path: str, name: str, known, missing=()) -> PromptsError:
+def _unknown(
+    where: str, path: str, name: str, known: Iterable[str], missing: Iterable[str] = ()
+) -> PromptsError:
     # a required key that is absent is the likeliest meaning, even when spelt far off ("kew")
     near = (difflib.get_close_matches(str(name), list(known), n=1)
             or difflib.get_close_matches(str(name), list(missing), n=1, cutoff=0.3))
@@ -146,7 +151,9 @@ def _unknown(where: str, path: str, name: str, known, missing=()) -> PromptsErro
     return _fail(where, path, f"is not a known key; {hint}")
 
 
-def _missing(where: str, path: str, key: Key | None, present: dict, known) -> PromptsError:
+def _missing(
+    where: str, path: str, key: Key | None, present: Mapping[str, Any], known: Container[str]
+) -> PromptsError:
     strays = [k for k in present if k not in known]
     near = difflib.get_close_matches(path.rsplit(".", 1)[-1], strays, n=1)
     hint = f" (is `{near[0]}` a misspelling of it?)" if near else ""
@@ -224,7 +231,7 @@ WORDCHOICE = table(
 )
 _FRACTION = number(0.0, 1.0)
 CHECK = table(
-    required=False, silent_dbfs=opt(number(-200.0, 0.0)), clipping_share=opt(_FRACTION),
+    False, silent_dbfs=opt(number(-200.0, 0.0)), clipping_share=opt(_FRACTION),
     mic_seconds=opt(number(0.1, 600.0)), tone_hz=opt(number(20.0, 20_000.0)),
     tone_seconds=opt(number(0.05, 60.0)), tone_dbfs=opt(number(-200.0, 0.0)), speech_text=opt(TEXT),
 )
