@@ -53,7 +53,9 @@ def decide(probs: dict[str, float], rules: set[str], thresholds: dict[str, float
     return out
 
 
-def _quote(transcript: Transcript, token_words: list[int], min_conf: float):
+def _quote(
+    transcript: Transcript, token_words: list[int], min_conf: float
+) -> tuple[str, float | None, float | None]:
     words = transcript.words
     idx = sorted(i for i in set(token_words) if i >= 0)
     if not idx:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 STRENGTH = "strength"
 CONCERN = "concern"
@@ -56,7 +57,7 @@ class Finding:
     start: float | None = None
     end: float | None = None
     # Extra facts for the feedback composer (e.g. {"rewrite": "You're sad."}).
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.id not in CATALOGUE:
@@ -70,7 +71,7 @@ class Finding:
     def area(self) -> str:
         return CATALOGUE[self.id][1]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from heard.analysis.findings import WORD_CHOICE_IDS
 from heard.core.scenarios import Scenario
@@ -78,8 +80,8 @@ def _scenario_features(toks: list[str], scenario: Scenario) -> list[str]:
     return feats
 
 
-def featurise(text: str, scenario: Scenario | None, rule_ids, cfg: FeatureConfig
-              ) -> tuple[np.ndarray, np.ndarray]:
+def featurise(text: str, scenario: Scenario | None, rule_ids: Iterable[str], cfg: FeatureConfig
+              ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
     """Hashed feature ids and values: the n-gram block has unit length, the rest is 1."""
     toks = tokens(text)
     text_ids = sorted({_hash(f, cfg.buckets) for f in _text_features(toks, cfg)})
@@ -102,17 +104,18 @@ class Model:
 
     cfg: FeatureConfig
     labels: tuple[str, ...]
-    feature_ids: np.ndarray  # sorted hashed ids, int64
-    weights: np.ndarray  # (len(feature_ids), len(labels)) float32
-    bias: np.ndarray  # (len(labels),) float32
+    feature_ids: NDArray[np.int64]  # sorted hashed ids
+    weights: NDArray[np.float32]  # (len(feature_ids), len(labels))
+    bias: NDArray[np.float32]  # (len(labels),)
 
-    def _logits(self, ids: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    def _logits(self, ids: NDArray[np.int64], vals: NDArray[np.float32]) -> NDArray[np.float32]:
         pos = np.searchsorted(self.feature_ids, ids)
         pos = np.minimum(pos, len(self.feature_ids) - 1)
         hit = self.feature_ids[pos] == ids
-        return self.bias + vals[hit] @ self.weights[pos[hit]]
+        logits: NDArray[np.float32] = self.bias + vals[hit] @ self.weights[pos[hit]]
+        return logits
 
-    def scores(self, text: str, scenario: Scenario | None, rule_ids=()) -> dict[str, float]:
+    def scores(self, text: str, scenario: Scenario | None, rule_ids: Iterable[str] = ()) -> dict[str, float]:
         """Label -> probability for one whole response."""
         ids, vals = featurise(text, scenario, rule_ids, self.cfg)
         p = 1.0 / (1.0 + np.exp(-self._logits(ids, vals)))

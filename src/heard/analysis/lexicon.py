@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from heard.analysis.textnorm import Words, normalise_phrase
 from heard.core.errors import HeardError
@@ -57,7 +59,7 @@ class Phrases:
 
 @dataclass
 class Lexicon:
-    grammar: dict
+    grammar: dict[str, Any]  # grammar.toml, thawed
     words: dict[str, list[str]]
     feelings: dict[str, tuple[str, int]]  # phrase -> (family, level)
     family_of_shown: dict[str, str]
@@ -74,7 +76,7 @@ class Lexicon:
         return self.phrases[name].find(tokens)
 
 
-def _compile(phrase: str, norm, sets: dict[str, list[str]]) -> str:
+def _compile(phrase: str, norm: Callable[[str], list[str]], sets: dict[str, list[str]]) -> str:
     """Turn one readable phrase into a regex over normalised tokens."""
     parts = []
     toks = phrase.split()

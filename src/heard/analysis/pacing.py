@@ -7,6 +7,7 @@ thresholds live in ``prompts/pacing.toml`` so they can be tuned without code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,8 +39,10 @@ class Pacing:
     def spoke(self) -> bool:
         return self.speech_start is not None or self.words > 0 or self.fillers > 0
 
-    def to_json(self) -> dict:
-        r = lambda v, n=2: None if v is None else round(float(v), n)  # noqa: E731
+    def to_json(self) -> dict[str, Any]:
+        def r(v: float | None, n: int = 2) -> float | None:
+            return None if v is None else round(float(v), n)
+
         return {"wait_s": r(self.wait_s), "speech_s": r(self.speech_s), "words": self.words,
                 "words_per_min": r(self.words_per_min, 1),
                 "syllables_per_s": r(self.syllables_per_s), "pauses": self.pauses}
@@ -101,18 +104,22 @@ def findings(p: Pacing, scenario: Scenario, cue_end: float = 0.0,
             out.append(Finding("stayed_silent", evidence="no words through the listening window"))
         return out
     if p.wait_s is not None:
-        span = dict(start=round(cue_end, 2), end=round(p.speech_start, 2))
+        assert p.speech_start is not None  # measure() sets wait_s and speech_start together
+        cue, first = round(cue_end, 2), round(p.speech_start, 2)
         if p.wait_s >= th.waited_s:
-            out.append(Finding("waited", evidence=f"waited {p.wait_s:.1f} s", **span))
+            out.append(Finding("waited", evidence=f"waited {p.wait_s:.1f} s", start=cue, end=first))
         elif p.wait_s < th.rushed_s:
-            out.append(Finding("rushed_in", evidence=f"began {p.wait_s:.1f} s after the cue", **span))
+            out.append(Finding("rushed_in", evidence=f"began {p.wait_s:.1f} s after the cue",
+                               start=cue, end=first))
     long_time = p.speech_s is not None and p.speech_s > th.too_long_speech_s
     short_time = p.speech_s is None or p.speech_s <= th.concise_speech_s
-    span = {} if p.speech_start is None else dict(start=round(p.speech_start, 2),
-                                                  end=round(p.speech_end, 2))
+    start = end = None  # the speech, when there was any
+    if p.speech_start is not None:
+        assert p.speech_end is not None  # set together with speech_start
+        start, end = round(p.speech_start, 2), round(p.speech_end, 2)
     if p.words > th.too_many_words or long_time:
         what = f"{p.words} words" + (f" over {p.speech_s:.0f} s" if p.speech_s else "")
-        out.append(Finding("talks_too_much", evidence=what, **span))
+        out.append(Finding("talks_too_much", evidence=what, start=start, end=end))
     elif 0 < p.words <= th.concise_words and short_time:
-        out.append(Finding("concise", evidence=f"{p.words} words", **span))
+        out.append(Finding("concise", evidence=f"{p.words} words", start=start, end=end))
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from heard.core.transcript import Word
 
@@ -30,16 +30,17 @@ class Words:
     language is written in the analysers.
     """
 
-    def __init__(self, grammar: Mapping):
+    def __init__(self, grammar: Mapping[str, Any]):
         self._sets = {k: frozenset(v) for k, v in grammar.get("words", {}).items()}
         self.role: dict[str, str] = dict(grammar.get("roles", {}))
         self.merge: dict[str, str] = dict(grammar.get("merge", {}))
-        self.morph: dict = dict(grammar.get("morphology", {}))
+        self.morph: dict[str, Any] = dict(grammar.get("morphology", {}))
         self.stem_rules = tuple((r["ending"], r["min_length"], r.get("unless", "")) for r in self.morph.get("stem", ()))
 
     def __getattr__(self, name: str) -> frozenset[str]:
         try:
-            return self.__dict__["_sets"][name]
+            sets: dict[str, frozenset[str]] = self.__dict__["_sets"]
+            return sets[name]
         except KeyError:
             raise AttributeError(name) from None
 
@@ -112,7 +113,7 @@ class Clause:
 def _expand(word: str, lex: Lexicon) -> list[str]:
     """Lowercase word -> canonical tokens (contractions written out)."""
     g, gram = lex.g, lex.grammar
-    table = gram.get("contractions", {})
+    table: Mapping[str, str] = gram.get("contractions", {})
     if word in table:
         return table[word].split()
     for suffix, full in gram.get("suffixes", {}).items():
@@ -181,7 +182,7 @@ def _pieces(words: list[Word], min_conf: float, lex: Lexicon) -> list[_Piece]:
                 if prev and prev.text == t and t != UNSURE and t not in lex.g.keep_repeats:
                     continue  # "i i want", "shh shh"
                 joined = lex.g.merged(prev.text, t) if prev else None
-                if joined:
+                if prev and joined:
                     prev.text = joined
                     continue
                 out.append(_Piece(t, i))
