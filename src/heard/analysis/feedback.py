@@ -13,8 +13,10 @@ import math
 import re
 import string
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from heard.analysis.findings import CATALOGUE, CONCERN, STRENGTH, Finding
 from heard.core import schema
@@ -29,7 +31,7 @@ class Feedback:
     spoken: str  # said aloud: short, kind, strengths first
     details: list[str]  # the written notes, one sentence (or two) per point
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"spoken": self.spoken, "details": list(self.details)}
 
 
@@ -78,14 +80,14 @@ class Phrasings:
 class Wording:
     """The parsed feedback.toml."""
 
-    limits: dict
-    quotes: dict
-    units: dict
-    reference: dict
+    limits: dict[str, int]
+    quotes: dict[str, str]
+    units: dict[str, str]
+    reference: dict[str, str]
     strengths: tuple[str, ...]  # priority order, most important first
     concerns: tuple[str, ...]
-    general: dict
-    compare: dict
+    general: dict[str, str]
+    compare: dict[str, Any]  # sentences, thresholds and the order
     findings: dict[str, Phrasings]
     pronouns: dict[str, dict[str, str]]  # he/she/they -> {"them": ..., "their": ...}
     names: dict[str, str]  # {"their": "{name}'s"}
@@ -115,7 +117,7 @@ def _bad(msg: str) -> HeardError:
     return HeardError(f"feedback.toml: {msg}")
 
 
-def _table(data: dict, key: str) -> dict:
+def _table(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     val = data.get(key)
     if not isinstance(val, dict):
         raise _bad(f"missing [{key}] table")
@@ -133,7 +135,7 @@ def _fields(template: str, where: str) -> set[str]:
     return names
 
 
-def _phrases(table: dict, key: str, where: str, need_fallback: bool = True) -> tuple[str, ...]:
+def _phrases(table: Mapping[str, Any], key: str, where: str, need_fallback: bool = True) -> tuple[str, ...]:
     val = table.get(key)
     if isinstance(val, str):
         val = [val]
@@ -147,7 +149,7 @@ def _phrases(table: dict, key: str, where: str, need_fallback: bool = True) -> t
     return tuple(v.strip() for v in val)
 
 
-def _priority(table: dict, key: str, kind: str) -> tuple[str, ...]:
+def _priority(table: Mapping[str, Any], key: str, kind: str) -> tuple[str, ...]:
     listed = table.get(key, [])
     if not isinstance(listed, list):
         raise _bad(f"[priority] {key} must be a list of finding ids")
@@ -159,9 +161,9 @@ def _priority(table: dict, key: str, kind: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(listed)) + tuple(rest)
 
 
-def _finding_wordings(found: dict) -> dict[str, Phrasings]:
+def _finding_wordings(found: Mapping[str, Any]) -> dict[str, Phrasings]:
     """The [findings.<id>] tables: every finding worded, and only word choice quotes the parent."""
-    phrasings = {}
+    phrasings: dict[str, Phrasings] = {}
     for fid in CATALOGUE:
         table = found.get(fid)
         if not isinstance(table, dict):
@@ -186,7 +188,7 @@ def _finding_wordings(found: dict) -> dict[str, Phrasings]:
     return phrasings
 
 
-def _parse(data: dict) -> Wording:
+def _parse(data: Mapping[str, Any]) -> Wording:
     general = _table(data, "general")
     for key in _GENERAL_KEYS:
         _phrases(general, key, "[general]")
@@ -501,18 +503,18 @@ def _fit(parts: list[tuple[list[str] | None, bool]], w: Wording) -> str:
     preferred phrasing to the shortest.
     """
     limit = w.limits["max_spoken_words"]
-    parts = [(opts, optional) for opts, optional in parts if opts]
+    kept = [(opts, optional) for opts, optional in parts if opts]
     while True:
-        ranges = [range(len(opts)) for opts, _ in parts]
-        texts = [" ".join(opts[i] for (opts, _), i in zip(parts, pick))
+        ranges = [range(len(opts)) for opts, _ in kept]
+        texts = [" ".join(opts[i] for (opts, _), i in zip(kept, pick))
                  for pick in sorted(itertools.product(*ranges), key=lambda p: (sum(p), p[::-1]))]
         fitting = [t for t in texts if _words(t) <= limit]
         if fitting:
             # Hearing the same quote twice wastes the listener's attention.
             return min(fitting, key=lambda t: _repeated_quotes(t, w))
-        droppable = [n for n, (_, optional) in enumerate(parts) if optional]
+        droppable = [n for n, (_, optional) in enumerate(kept) if optional]
         if not droppable:
             # Longer than the limit even at its shortest: a wording problem the
             # tests catch; still say the shortest version rather than nothing.
-            return " ".join(min(opts, key=_words) for opts, _ in parts)
-        del parts[droppable[-1]]
+            return " ".join(min(opts, key=_words) for opts, _ in kept)
+        del kept[droppable[-1]]

@@ -9,9 +9,12 @@ voiced intensity peaks with dips between them (the idea of de Jong & Wempe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from heard.audio.wavio import to_int16
 from heard.core.settings import FRAME_SAMPLES, RATE
@@ -40,6 +43,9 @@ NUCLEUS_DIP_DB = 2.0  # a dip this deep between two peaks separates two syllable
 NUCLEUS_SILENCE_DB = 25.0  # peaks this far below the loudest (99th pct) are not speech
 NUCLEUS_MIN_GAP_S = 0.07  # no two syllable peaks closer than this (>14 syll/s is not speech)
 
+Floats = NDArray[np.float64]
+Mask = NDArray[np.bool_]
+
 
 @dataclass
 class Prosody:
@@ -56,7 +62,7 @@ class Prosody:
     pauses: int  # silent gaps >= PAUSE_S inside the speech
 
 
-def as_float(samples) -> np.ndarray:
+def as_float(samples: ArrayLike) -> Floats:
     """int16 -> float in [-1, 1); float input is taken as already scaled."""
     x = np.asarray(samples)
     if x.dtype.kind in "iu":
@@ -64,14 +70,21 @@ def as_float(samples) -> np.ndarray:
     return x.astype(np.float64)
 
 
-def _frames(x: np.ndarray, length: int, hop: int) -> np.ndarray:
+def _frames(x: Floats, length: int, hop: int) -> Floats:
     if len(x) < length:
         x = np.concatenate([x, np.zeros(length - len(x))])
-    return np.lib.stride_tricks.sliding_window_view(x, length)[::hop]
+    frames: Floats = np.lib.stride_tricks.sliding_window_view(x, length)[::hop]
+    return frames
 
 
-def _db(power: np.ndarray) -> np.ndarray:
-    return 10.0 * np.log10(np.maximum(power, 1e-12))
+@overload
+def _db(power: Floats) -> Floats: ...
+@overload
+def _db(power: np.floating[Any]) -> np.float64: ...
+def _db(power: Floats | np.floating[Any]) -> Floats | np.float64:
+    """Power -> dB, per element (an array) or of one value (a numpy scalar)."""
+    db: Floats | np.float64 = 10.0 * np.log10(np.maximum(power, 1e-12))
+    return db
 
 
 def _lowpass(x: np.ndarray, cutoff: float, rate: int, taps: int = 101) -> np.ndarray:
@@ -83,7 +96,8 @@ def _lowpass(x: np.ndarray, cutoff: float, rate: int, taps: int = 101) -> np.nda
     return np.convolve(x, h / h.sum())[taps // 2: taps // 2 + len(x)]
 
 
-def pitch_track(samples, rate: int = RATE, fmin: float = 60, fmax: float = 500):
+def pitch_track(samples: ArrayLike, rate: int = RATE, fmin: float = 60, fmax: float = 500
+                ) -> tuple[Floats, Floats]:
     """F0 every 10 ms: (times, f0) with nan where unvoiced.
 
     YIN: difference function via FFT, cumulative-mean normalisation, the
@@ -111,7 +125,7 @@ def _cmnd(frames: np.ndarray, w: int, length: int, tau_max: int) -> tuple[np.nda
     return cmnd, energy
 
 
-def _yin(x: np.ndarray, rate: int, fmin: float = 60, fmax: float = 500):
+def _yin(x: Floats, rate: int, fmin: float = 60, fmax: float = 500) -> tuple[Floats, Floats, Mask]:
     """(times, f0 or nan, loosely voiced) per 10 ms frame; see ``pitch_track``.
 
     "Loosely voiced" marks frames with some periodicity (weak vowels,
@@ -208,7 +222,8 @@ def _intensity(x: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
     return times, _db(power)
 
 
-def _nuclei(times: np.ndarray, db: np.ndarray, voiced_at, where=None) -> list[float]:
+def _nuclei(times: Floats, db: Floats, voiced_at: Callable[[float], bool],
+            where: Mask | None = None) -> list[float]:
     """Peaks of the intensity contour that are loud, separated by dips, and voiced.
 
     ``where`` (bool per intensity frame) limits peaks to speech and sets the
@@ -223,20 +238,20 @@ def _nuclei(times: np.ndarray, db: np.ndarray, voiced_at, where=None) -> list[fl
     kept: list[int] = []
     for p in peaks:
         if not kept:
-            kept.append(p)
+            kept.append(int(p))
             continue
         q = kept[-1]
         dip = db[q: p + 1].min()
         close = times[p] - times[q] < NUCLEUS_MIN_GAP_S
         if close or min(db[p], db[q]) - dip < NUCLEUS_DIP_DB:
             if db[p] > db[q]:  # same syllable: keep the louder peak
-                kept[-1] = p
+                kept[-1] = int(p)
         else:
-            kept.append(p)
+            kept.append(int(p))
     return [float(times[k]) for k in kept if voiced_at(times[k])]
 
 
-def _voicing_lookup(ptimes: np.ndarray, voiced: np.ndarray):
+def _voicing_lookup(ptimes: Floats, voiced: Mask) -> Callable[[float], bool]:
     """A function: is there voicing within 20 ms of time t?"""
 
     def at(t: float) -> bool:
@@ -248,7 +263,7 @@ def _voicing_lookup(ptimes: np.ndarray, voiced: np.ndarray):
     return at
 
 
-def syllable_nuclei(samples, rate: int = RATE) -> list[float]:
+def syllable_nuclei(samples: ArrayLike, rate: int = RATE) -> list[float]:
     """Times (s) of syllable nuclei: voiced intensity peaks with dips between them."""
     x = as_float(samples)
     ptimes, _, voiced = _yin(x, rate)
@@ -295,7 +310,7 @@ def _pitch_stats(f0: np.ndarray) -> tuple[float | None, float | None, float | No
     return med, p10, p90, _semitones(p90 / p10), fraction
 
 
-def measure(samples, speech_mask=None) -> Prosody:
+def measure(samples: ArrayLike, speech_mask: ArrayLike | None = None) -> Prosody:
     """Prosody of 16 kHz mono audio (int16, or float in [-1, 1]).
 
     ``speech_mask`` is one bool per 30 ms frame (``heard.listen.vad.speech_mask``);
