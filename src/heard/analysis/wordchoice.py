@@ -95,7 +95,7 @@ class _Context:
     def is_past(self, tok: str) -> bool:
         return tok in self.past or (self.g.is_past_form(tok) and not self.feeling_at([tok], 0))
 
-    def feeling_at(self, toks: list[str], i: int):
+    def feeling_at(self, toks: list[str], i: int) -> tuple[list[str], tuple[str, int]] | None:
         for words, val in self.feelings:
             if toks[i : i + len(words)] == words:
                 return words, val
@@ -298,7 +298,7 @@ def _limit_overlap(words: list[str], ctx: _Context) -> bool:
     return neg and len(ctx.limit & stems) / len(ctx.limit) >= 0.6
 
 
-def _inside(inner: list, outer: list) -> bool:
+def _inside(inner: list[Match], outer: list[Match]) -> bool:
     """Every match in `inner` lies within some match in `outer`."""
     return bool(outer) and all(any(o.start <= m.start and m.end <= o.end for o in outer) for m in inner)
 
@@ -538,7 +538,8 @@ def _and_view(clauses: list[Clause], ctx: _Context) -> None:
 def _ack_runs(clauses: list[Clause]) -> tuple[list[int], list[int]]:
     """For each clause: the nearest acknowledging clause at or before it (-1 for none),
     and where the unbroken run of acknowledging clauses ending there starts."""
-    nearest, run_start = [], []
+    nearest: list[int] = []
+    run_start: list[int] = []
     for i, c in enumerate(clauses):
         ack = any(a in c.labels for a in ACK)
         nearest.append(i if ack else (nearest[-1] if i else -1))
@@ -548,7 +549,8 @@ def _ack_runs(clauses: list[Clause]) -> tuple[list[int], list[int]]:
 
 def _sentence_tails(clauses: list[Clause]) -> tuple[list[int], list[set[str]]]:
     """For each clause: the end of its sentence, and the labels from it to that end."""
-    ends, tails = [0] * len(clauses), [set() for _ in clauses]
+    ends = [0] * len(clauses)
+    tails: list[set[str]] = [set() for _ in clauses]
     for i in range(len(clauses) - 1, -1, -1):
         same = i + 1 < len(clauses) and clauses[i + 1].sentence == clauses[i].sentence
         ends[i] = ends[i + 1] if same else i + 1
@@ -623,7 +625,8 @@ def _threats(clauses: list[Clause], ctx: _Context) -> None:
 def _resigned_grants(clauses: list[Clause], ctx: _Context) -> None:
     """ "Ugh, fine. | Fifteen minutes." A resigned opener turns the plain grant after it into giving in."""
     lex = ctx.lex
-    resigned, said = False, []
+    resigned = False
+    said: list[str] = []
     for c in clauses:
         core = _strip_fillers(c.words, lex)
         if not core and not resigned:
@@ -714,6 +717,7 @@ def _mocking_tags(clauses: list[Clause], ctx: _Context) -> None:
 
 def _long_lectures(clauses: list[Clause], ctx: _Context) -> None:
     lex = ctx.lex
+    assert lex.settings is not None  # load_lexicon always sets it
     limit = lex.settings.long_explanation_words
     markers = set(lex.settings.explain_markers)
     by_sentence: dict[int, list[Clause]] = {}
@@ -770,7 +774,7 @@ class Rule:
 
     name: str
     scope: str
-    run: Callable
+    run: Callable[..., bool | None]  # clause-level (_Said, _Context) -> stop?; take-level (clauses, _Context)
     reads: tuple[str, ...]
     adds: tuple[str, ...] = ()
     removes: tuple[str, ...] = ()
@@ -836,7 +840,7 @@ RULES: tuple[Rule, ...] = (
 
 
 def apply_rules(clauses: list[Clause], ctx: _Context, table: tuple[Rule, ...] = RULES,
-                audit: list | None = None) -> None:
+                audit: list[tuple[Rule, set[str], set[str]]] | None = None) -> None:
     """Label the clauses by the table; ``audit`` collects (rule, labels before, labels after)."""
     for c in clauses:
         said = _Said(c, c.words, _strip_fillers(c.words, ctx.lex))
@@ -848,17 +852,18 @@ def apply_rules(clauses: list[Clause], ctx: _Context, table: tuple[Rule, ...] = 
             if stop:
                 break
     for rule in (r for r in table if r.scope == "take-level" and r.applies(ctx.sc)):
-        before = [set(c.labels) for c in clauses] if audit is not None else []
+        befores = [set(c.labels) for c in clauses] if audit is not None else []
         rule.run(clauses, ctx)
-        for b, c in zip(before, clauses):
-            audit.append((rule, b, set(c.labels)))  # type: ignore[union-attr]
+        if audit is not None:
+            for b, c in zip(befores, clauses):
+                audit.append((rule, b, set(c.labels)))
 
 
 def _findings(words: list[Word], clauses: list[Clause], lex: Lexicon, min_conf: float) -> list[Finding]:
     """One finding per label, in the order said, with its evidence (and a rewrite where one helps)."""
     found: dict[str, Finding] = {}
 
-    def add(fid: str, cl: list[Clause], extra: dict | None = None) -> None:
+    def add(fid: str, cl: list[Clause], extra: dict[str, str] | None = None) -> None:
         text, start, end = _text(words, cl, min_conf)
         found[fid] = Finding(fid, evidence=text, start=start, end=end, extra=extra or {})
 
@@ -889,6 +894,7 @@ def analyse_word_choice(transcript: Transcript, scenario: Scenario, *, min_conf:
     if not words:
         return WordChoiceResult()
     unsure = sum(w.conf < min_conf for w in words) / len(words)
+    assert lex.settings is not None  # load_lexicon always sets it
     unclear = unsure > lex.settings.unclear_fraction
     clauses = clauses_of(words, lex, min_conf)
     apply_rules(clauses, _Context(scenario, lex), table)
