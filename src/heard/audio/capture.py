@@ -13,6 +13,7 @@ import collections
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class MicCapture:
         self._q: collections.deque = collections.deque()
         self._ready = threading.Event()
         self._mute_until = 0.0
-        self._stream = None
+        self._stream: Any = None  # a sounddevice.InputStream (sounddevice ships no type hints)
         self._resampler: StreamResampler | None = None
         self._error: str | None = None
         self._last_cb = 0.0  # when the audio callback last ran

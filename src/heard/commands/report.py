@@ -80,7 +80,7 @@ def _page(args, h) -> str:
         earlier = h.between(end=rec.created, limit=1)
         prev = earlier[-1] if earlier else None
         when = f"#{rec.id} · {local_day(rec.created)}"
-        if is_retry(prev, rec):
+        if prev is not None and is_retry(prev, rec):
             return session_page([(take_from_record(prev), False), (take_from_record(rec), True)],
                                 when=when)
         return take_page(take_from_record(rec), when=when)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import os
 import tempfile
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -73,7 +74,7 @@ def frame(wording: ReportWording, title: str, subtitle: str, body: str) -> str:
                          "use $lang $title $subtitle $style $body $footer") from None
 
 
-def table(caption: str, headers: list[str], rows: list[list], numeric: set[int] = frozenset(),
+def table(caption: str, headers: list[str], rows: list[list], numeric: Container[int] = frozenset(),
           cls: str = "") -> str:
     """A plain table: the text equivalent of a plot (cells are escaped)."""
     def cell(tag: str, i: int, value) -> str:

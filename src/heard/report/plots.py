@@ -13,12 +13,17 @@ import io
 import math
 import re
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # matplotlib itself is imported only when a plot is drawn
+    from matplotlib.typing import RcKeyType
 
 BLUE, SKY, GREEN, ORANGE = "#0072B2", "#56B4E9", "#009E73", "#E69F00"
 VERMILLION, PURPLE, GREY, INK = "#D55E00", "#CC79A7", "#999999", "#1a1a1a"
 CONF_HIGH, CONF_MID = 0.9, 0.6  # recogniser confidence bands (also in the wording)
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "heard-report",
     "svg.fonttype": "none",  # text stays text: smaller, selectable, sharp when printed
     "font.family": "sans-serif",
@@ -205,7 +210,7 @@ def area_bars_svg(ident: str, title: str, days: list[str], areas: list[tuple[str
     return to_svg(fig, ident, title)
 
 
-def hbars_svg(ident: str, title: str, names: list[str], values: list[float],
+def hbars_svg(ident: str, title: str, names: list[str], values: Sequence[float],
               colours: list[str], unit: str = "") -> str:
     """Horizontal bars with the value written at each bar's end."""
     fig, (ax,) = _new(8.0, 0.32 * len(names) + 0.7)

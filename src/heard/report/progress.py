@@ -69,7 +69,8 @@ def progress_page(takes: list[TakeRecord]) -> str:
 
     # Findings per area per day.
     days = sorted({local_day(t.created) for t in takes})
-    per = {a: (defaultdict(int), defaultdict(int)) for a in AREAS}
+    per: dict[str, tuple[defaultdict[str, int], defaultdict[str, int]]] = {
+        a: (defaultdict(int), defaultdict(int)) for a in AREAS}
     for t in takes:
         d = local_day(t.created)
         for f in t.findings:

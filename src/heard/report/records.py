@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from heard.analysis.findings import CATALOGUE
 from heard.store.history import TakeRecord
 
 
-def take_from_record(rec: TakeRecord) -> dict:
+def take_from_record(rec: TakeRecord) -> dict[str, Any]:
     """The ``heard analyse --json`` dict for a saved take, as far as the history holds it.
 
     A full history keeps a ``detail`` object (timed words, quoted findings,
     timeline); an anonymous one keeps numbers and finding ids only, and the
     page then shows no words at all.
     """
-    metrics = rec.metrics if isinstance(rec.metrics, dict) else {}
-    detail = metrics.get("detail") if isinstance(metrics.get("detail"), dict) else {}
+    metrics: dict[str, Any] = rec.metrics if isinstance(rec.metrics, dict) else {}
+    raw_detail = metrics.get("detail")
+    detail: dict[str, Any] = raw_detail if isinstance(raw_detail, dict) else {}
     anonymous = rec.transcript is None
     findings = detail.get("findings") if not anonymous else None
     if not (isinstance(findings, list) and all(isinstance(f, dict) for f in findings)

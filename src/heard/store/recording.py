@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from heard.audio.wavio import write_wav
 from heard.core.errors import HeardError
@@ -135,7 +136,8 @@ class TakeRecorder:
         self.saved.append(take_id)
         return take_id
 
-    def _save_audio(self, samples) -> str | None:
+    def _save_audio(self, samples: ArrayLike) -> str | None:
+        assert self.history is not None  # keep_audio is only set with a history
         try:
             folder = self.history.audio_dir()
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
