@@ -5,12 +5,18 @@ from __future__ import annotations
 import sys
 
 from heard.core.errors import HeardError
-from heard.store.history import AUDIO_DIR_NAME, History, HistoryCorrupt, default_path, wipe
+from heard.core.safeio import whole_number
+from heard.store.history import (AUDIO_DIR_NAME, MAX_ROW_ID, History, HistoryCorrupt,
+                                 NotYetForgotten, default_path, wipe)
+
+
+def _take_id(text: str) -> int:
+    return whole_number(text, 1, MAX_ROW_ID, "a take id (as `heard history` shows)")
 
 
 def register(sub) -> None:
     p = sub.add_parser("forget", help="delete your saved takes and recordings")
-    p.add_argument("--take", type=int, metavar="ID",
+    p.add_argument("--take", type=_take_id, metavar="ID",
                    help="delete only this take (ids are in `heard history`)")
     p.add_argument("--yes", action="store_true", help="delete everything without asking")
     p.set_defaults(func=run)
@@ -28,10 +34,15 @@ def run(args) -> int:
         with History(path) as h:
             n = h.count()
             if n == 0 and not recordings:
+                h.scrub()  # a forget that could not finish earlier finishes now
                 return _nothing()
             if not _confirm(args.yes, f"Delete all {n} saved takes and any kept recordings?"):
                 return _declined()
-            h.forget_all()
+            try:
+                h.forget_all()
+            except NotYetForgotten as exc:
+                raise NotYetForgotten(f"deleted {n} take{'s' if n != 1 else ''} from the history, "
+                                      f"but {exc}") from None
     except HistoryCorrupt:
         if not _confirm(args.yes, f"The history file {path} is damaged. Delete it and any kept recordings?"):
             return _declined()
@@ -47,8 +58,11 @@ def _forget_one(path, take_id: int) -> int:
     if not path.exists():
         raise not_found
     with History(path) as h:
-        if not h.forget(take_id):
-            raise not_found
+        try:
+            if not h.forget(take_id):
+                raise not_found
+        except NotYetForgotten as exc:
+            raise NotYetForgotten(f"deleted take #{take_id} from the history, but {exc}") from None
     print(f"Deleted take #{take_id}.")
     return 0
 
