@@ -48,17 +48,20 @@ IDLE_LINE = re.compile(r"no one there for")
 
 
 class Lines(threading.Thread):
-    """A pipe's lines, to wait for what the kiosk prints."""
+    """A pipe's lines, to wait for what the kiosk prints (and how often it showed the welcome)."""
 
     def __init__(self, stream, sink=None) -> None:
         super().__init__(daemon=True)
         self.stream, self.q, self.sink = stream, queue.Queue(), sink
         self.tail: list[str] = []
+        self.welcomes = 0
 
     def run(self) -> None:
         for line in self.stream:
             line = line.rstrip("\n")
             self.tail = (self.tail + [line])[-30:]
+            if line.startswith("Welcome"):
+                self.welcomes += 1
             if self.sink:
                 self.sink(line)
             self.q.put(line)
@@ -73,6 +76,17 @@ class Lines(threading.Thread):
             if re.search(pattern, line):
                 return line
         raise TimeoutError(f"no {pattern!r} within {timeout:g} s; last lines: {self.tail[-5:]}")
+
+    def wait_welcome(self, after: int, timeout: float) -> None:
+        """Until the welcome screen has been shown more than ``after`` times."""
+        end = time.monotonic() + timeout
+        while self.welcomes <= after:
+            if time.monotonic() > end:
+                raise TimeoutError(f"no welcome screen within {timeout:g} s; "
+                                   f"last lines: {self.tail[-5:]}")
+            time.sleep(0.2)
+        while not self.q.empty():  # what came before the welcome is done with
+            self.q.get_nowait()
 
 
 def proc_sample(pid: int) -> tuple[float, int]:
@@ -166,10 +180,14 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, bufsize=1, cwd=root)
     errors: list[str] = []
+    kiosk_log = open(Path(args.out).with_suffix(".kiosk.log"), "w")
 
     def on_err(line: str) -> None:
+        kiosk_log.write(line + "\n")
+        kiosk_log.flush()
         if ERROR_LINE.search(line) or IDLE_LINE.search(line):
             errors.append(line)
+            print(f"kiosk error: {line}", flush=True)
 
     out, err = Lines(proc.stdout), Lines(proc.stderr, on_err)
     out.start()
@@ -184,10 +202,11 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
         proc.stdin.flush()
 
     try:
-        out.wait("Welcome", 180)
+        out.wait_welcome(0, 180)
         with open(jsonl, "w") as log:
             for v in range(1, args.visitors + 1):
                 t0 = time.monotonic()
+                shown = out.welcomes
                 ok = True
                 try:
                     enter()
@@ -197,14 +216,16 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
                     out.wait(r"^\[Enter/n = next", 120)
                     enter("q")
                     err.wait(rf"visitor {v} finished \(1 take\)", 60)
-                    out.wait("Welcome", 60)
+                    out.wait_welcome(shown, 60)
                 except TimeoutError as exc:
                     ok = False
                     errors.append(f"visitor {v}: {exc}")
+                    print(f"visitor {v}: {exc}", flush=True)
                     if proc.poll() is not None:
                         errors.append(f"the kiosk exited with status {proc.returncode}")
                         break
-                    out.wait("Welcome", 120)  # it resets itself after the idle time
+                    enter("q")  # end the visit if one is still going
+                    out.wait_welcome(shown, 180)  # else the idle reset brings it back
                 time.sleep(0.5)  # let the welcome listener settle before sampling
                 rss, fds = proc_sample(proc.pid)
                 s = {"visitor": v, "ok": ok, "rss_mb": round(rss, 2), "fds": fds,
@@ -214,6 +235,8 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
                 log.flush()
                 print(f"visitor {v}: {s['seconds']} s, RSS {rss:.1f} MB, {fds} fds"
                       + ("" if ok else " (FAILED)"), flush=True)
+    except TimeoutError as exc:
+        errors.append(f"the kiosk did not come back: {exc}")
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -223,6 +246,7 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
                 proc.kill()
                 proc.wait()
         writer.stop()
+        kiosk_log.close()
     if any("Traceback" in ln for ln in err.tail):
         errors.append("traceback in the kiosk log")
     result = summarise(samples, args.warmup, errors, started, args.visitors)
