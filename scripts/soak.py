@@ -180,6 +180,7 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, bufsize=1, cwd=root)
     errors: list[str] = []
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     kiosk_log = open(Path(args.out).with_suffix(".kiosk.log"), "w")
 
     def on_err(line: str) -> None:

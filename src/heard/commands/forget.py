@@ -7,7 +7,7 @@ import sys
 from heard.core.errors import HeardError
 from heard.core.safeio import whole_number
 from heard.store.history import (AUDIO_DIR_NAME, MAX_ROW_ID, History, HistoryCorrupt,
-                                 NotYetForgotten, default_path, wipe)
+                                 HistoryUnavailable, NotYetForgotten, default_path, wipe)
 
 
 def _take_id(text: str) -> int:
@@ -44,12 +44,18 @@ def run(args) -> int:
                 raise NotYetForgotten(f"deleted {n} take{'s' if n != 1 else ''} from the history, "
                                       f"but {exc}") from None
     except HistoryCorrupt:
-        if not _confirm(args.yes, f"The history file {path} is damaged. Delete it and any kept recordings?"):
-            return _declined()
-        wipe(path)
-        print("Deleted the damaged history; a fresh one starts with your next take.")
-        return 0
+        return _forget_damaged(path, args.yes)
+    except HistoryUnavailable as exc:
+        raise HistoryUnavailable(f"nothing was deleted: {exc}") from None
     print(f"Deleted {n} take{'s' if n != 1 else ''} and any kept recordings.")
+    return 0
+
+
+def _forget_damaged(path, yes: bool) -> int:
+    if not _confirm(yes, f"The history file {path} is damaged. Delete it and any kept recordings?"):
+        return _declined()
+    wipe(path)
+    print("Deleted the damaged history; a fresh one starts with your next take.")
     return 0
 
 
@@ -57,7 +63,11 @@ def _forget_one(path, take_id: int) -> int:
     not_found = HeardError(f"no saved take with id {take_id}; `heard history` lists them")
     if not path.exists():
         raise not_found
-    with History(path) as h:
+    try:
+        h = History(path)
+    except HistoryUnavailable as exc:
+        raise HistoryUnavailable(f"nothing was deleted: {exc}") from None
+    with h:
         try:
             if not h.forget(take_id):
                 raise not_found

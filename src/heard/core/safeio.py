@@ -153,13 +153,17 @@ def write_json(obj, stream: TextIO | None = None, **dumps_kw) -> None:
     """Print ``obj`` as JSON that is valid UTF-8 whatever the locale.
 
     Non-ASCII text stays readable (``ensure_ascii=False``); a lone surrogate
-    (an undecodable byte that got this far) becomes U+FFFD; the bytes go to
+    (an undecodable byte that got this far) becomes U+FFFD; controls a
+    terminal would act on are \\u-escaped; the bytes go to
     the stream's binary buffer when it has one, so the locale's encoding
     never matters.
     """
     stream = stream if stream is not None else sys.stdout
     dumps_kw.setdefault("ensure_ascii", False)
     text = _SURROGATES.sub("\ufffd", json.dumps(obj, **dumps_kw)) + "\n"
+    # json leaves DEL, C1 (8-bit CSI) and bidi controls raw with ensure_ascii=False;
+    # they can only sit inside strings, where \uXXXX means the same.
+    text = _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     raw_stream = stream.stream if isinstance(stream, TerminalWriter) else stream
     buffer = getattr(raw_stream, "buffer", None)
     if buffer is None:

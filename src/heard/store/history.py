@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import threading
@@ -211,7 +212,7 @@ def _unavailable(path: Path, exc: Exception) -> HistoryUnavailable:
     if isinstance(exc, OSError):
         return HistoryUnavailable(f"cannot open the history at {shown(path)}: {exc.strerror or msg}")
     low = msg.lower()
-    if _is_full(exc):
+    if _is_full(exc) or ("i/o" in low and _disk_full(path)):
         return HistoryUnavailable(f"the disk is full, so the history at {path} cannot be changed "
                                   f"({msg}); free some space and try again")
     if "locked" in low or "busy" in low:
@@ -497,6 +498,14 @@ _FULL = ("the disk is full, so the deleted words could not be wiped from the his
 
 def _is_full(exc: Exception) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == 13 or "full" in str(exc).lower()
+
+
+def _disk_full(path: Path) -> bool:
+    """SQLite reports some full-disk failures (the -shm file) as plain I/O errors."""
+    try:
+        return shutil.disk_usage(path.parent).free < 256 * 1024
+    except OSError:
+        return False
 
 
 def _is_busy(exc: Exception) -> bool:
