@@ -47,6 +47,50 @@ ERROR_LINE = re.compile(r"Traceback|unexpected |audio problem|back to the welcom
 IDLE_LINE = re.compile(r"no one there for")
 
 
+# The kiosk with tracemalloc on; SIGUSR1 writes a snapshot into the folder given.
+TRACING_KIOSK = """
+import signal, sys, tracemalloc
+tracemalloc.start(12)
+folder, count = sys.argv[1], [0]
+def dump(signum, frame):
+    count[0] += 1
+    tracemalloc.take_snapshot().dump(f"{folder}/{count[0]}.snap")
+signal.signal(signal.SIGUSR1, dump)
+from heard.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def snapshot(proc: subprocess.Popen, folder: Path, number: int) -> Path:
+    """Ask the tracing kiosk for snapshot ``number`` and wait until it is written."""
+    import signal
+
+    proc.send_signal(signal.SIGUSR1)
+    path = folder / f"{number}.snap"
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        if path.exists():
+            size = path.stat().st_size
+            time.sleep(1.0)
+            if path.stat().st_size == size:
+                return path
+        time.sleep(0.5)
+    raise TimeoutError("the kiosk wrote no tracemalloc snapshot")
+
+
+def grown(first: Path, last: Path, top: int = 15) -> list[str]:
+    """The allocation sites that grew most between two snapshots."""
+    import tracemalloc
+
+    a, b = tracemalloc.Snapshot.load(str(first)), tracemalloc.Snapshot.load(str(last))
+    stats = b.compare_to(a, "traceback")[:top]
+    out = []
+    for st in stats:
+        frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in st.traceback[:6])
+        out.append(f"{st.size_diff / 1024:+.1f} KiB in {st.count_diff:+d} blocks: {frames}")
+    return out
+
+
 class Lines(threading.Thread):
     """A pipe's lines, to wait for what the kiosk prints (and how often it showed the welcome)."""
 
@@ -182,10 +226,12 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
                PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO / "src"))  # this checkout's heard
     if args.short:
         env["HEARD_PROMPTS"] = str(_short_scene(root, args.scenario))
-    if args.tracemalloc:
-        env["HEARD_TRACEMALLOC"] = str(root / "tracemalloc")
+    snaps = root / "snapshots"
+    snaps.mkdir()
+    start = [sys.executable, "-c", TRACING_KIOSK, str(snaps)] if args.tracemalloc else \
+        [sys.executable, "-m", "heard"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "heard", "kiosk", "--lang", "ko", "--model", str(model),
+        [*start, "kiosk", "--lang", "ko", "--model", str(model),
          "--playlist", str(playlist), "--idle-timeout", "60", "--history", "anonymous",
          "--input-device", "pulse", "--output-device", "pulse"],
         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -250,6 +296,8 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
                 log.flush()
                 print(f"visitor {v}: {s['seconds']} s, RSS {rss:.1f} MB, {fds} fds"
                       + ("" if ok else " (FAILED)"), flush=True)
+                if args.tracemalloc and v in (args.warmup, args.visitors):
+                    snapshot(proc, snaps, 1 if v == args.warmup else 2)
     except TimeoutError as exc:
         errors.append(f"the kiosk did not come back: {exc}")
     finally:
@@ -265,6 +313,8 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
     if any("Traceback" in ln for ln in err.tail):
         errors.append("traceback in the kiosk log")
     result = summarise(samples, args.warmup, errors, started, args.visitors)
+    if args.tracemalloc and (snaps / "2.snap").exists() and (snaps / "1.snap").exists():
+        result["python_growth_after_warmup"] = grown(snaps / "1.snap", snaps / "2.snap")
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     return result
 
@@ -335,12 +385,31 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(REPO / "bench-results" / "soak.json"))
     ap.add_argument("--report", type=Path, help="append a Markdown summary to this file")
     ap.add_argument("--tracemalloc", action="store_true",
-                    help="ask the kiosk to write tracemalloc snapshots (HEARD_TRACEMALLOC)")
+                    help="trace the kiosk's Python allocations; print what grew between the "
+                    "end of the warm-up and the last visitor (slower: for finding a leak)")
+    ap.add_argument("--summarise", type=Path, metavar="FILE.jsonl",
+                    help="only summarise the per-visitor lines of a run (one cut short, say)")
     args = ap.parse_args(argv)
-    if args.visitors < 1 or args.warmup < 0:
+    if args.summarise:
+        samples = [json.loads(ln) for ln in args.summarise.read_text().splitlines() if ln.strip()]
+        if not samples:
+            ap.error(f"no visitor lines in {args.summarise}")
+        log = args.summarise.with_suffix(".kiosk.log")
+        errors = [ln for ln in (log.read_text().splitlines() if log.exists() else [])
+                  if ERROR_LINE.search(ln) or IDLE_LINE.search(ln)]
+        errors += [f"visitor {s['visitor']} failed" for s in samples if not s["ok"]]
+        result = summarise(samples, args.warmup, errors, time.time(), len(samples))
+        result["duration_s"] = round(sum(s["seconds"] for s in samples), 1)
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        if args.report:
+            with open(args.report, "a") as f:
+                f.write(report_md(result, args.summarise))
+        return 0
+    if args.visitors < 1 or args.warmup < 0 or (args.tracemalloc and not 0 < args.warmup < args.visitors):
         ap.error("--visitors must be at least 1 and --warmup at least 0")
     result = run(args)
-    print(json.dumps({k: v for k, v in result.items() if k != "error_lines"}, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k != "error_lines"}, indent=2,
+                     ensure_ascii=False))
     for line in result["error_lines"]:
         print("error:", line)
     if args.report:
