@@ -148,6 +148,9 @@ class TerminalWriter(io.TextIOBase):
     def buffer(self):
         return self.stream.buffer
 
+    def __getattr__(self, name):  # line_buffering, reconfigure, ...: the wrapped stream's
+        return getattr(self.stream, name)
+
 
 def write_json(obj, stream: TextIO | None = None, **dumps_kw) -> None:
     """Print ``obj`` as JSON that is valid UTF-8 whatever the locale.
