@@ -14,7 +14,7 @@ import numpy as np
 from heard.analysis import pacing as pacing_mod
 from heard.analysis.feedback import Feedback, TakeSummary, compose
 from heard.analysis.findings import Finding
-from heard.store.baseline import Baseline
+from heard.analysis.baseline import Baseline
 from heard.analysis.prosody import Prosody, measure as measure_prosody
 from heard.core.scenarios import Scenario
 from heard.analysis.tone import rate_findings, tone_findings

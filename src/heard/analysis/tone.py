@@ -15,7 +15,7 @@ from pathlib import Path
 from heard.core.errors import HeardError
 from heard.analysis.findings import Finding
 from heard.core.paths import prompts_dir, read_toml
-from heard.store.baseline import Baseline
+from heard.analysis.baseline import Baseline
 from heard.analysis.prosody import Prosody
 
 REF_HZ = 100.0  # absolute pitch is reported in semitones re 100 Hz

@@ -1,8 +1,7 @@
-"""The user's calm baseline: how their relaxed voice sounds.
+"""Keeping the user's calm baseline on disk (the value is ``heard.analysis.baseline``).
 
-Tone and rate findings compare a take with this, because voices differ far
-more between people than one person's calm and tense voice do. It is kept in
-the user data folder, readable only by the user (it describes their voice).
+It is kept in the user data folder, readable only by the user (it describes
+their voice). A damaged file never stops a session.
 """
 
 from __future__ import annotations
@@ -12,13 +11,13 @@ import logging
 import math
 import os
 import tempfile
-from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
+from dataclasses import asdict, fields
 from pathlib import Path
 
-from heard.core.errors import BadAudio
+from heard.analysis.baseline import Baseline, baseline_from_prosody
 from heard.core.paths import ensure_private_dir, user_data_dir
-from heard.analysis.prosody import Prosody
+
+__all__ = ["Baseline", "baseline_from_prosody", "default_path", "load_baseline", "save_baseline"]
 
 PROFILE_NAME = "profile.json"
 # Logged, not raised or warnings.warn'd: with no logging set up Python prints a
@@ -26,28 +25,8 @@ PROFILE_NAME = "profile.json"
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Baseline:
-    f0_median_hz: float | None
-    loudness_db: float
-    syllables_per_s: float | None
-    created: str  # ISO 8601, UTC
-
-
 def default_path() -> Path:
     return user_data_dir() / PROFILE_NAME
-
-
-def baseline_from_prosody(p: Prosody) -> Baseline:
-    """A baseline from a calm recording; it must contain speech."""
-    if p.loudness_db is None or p.speech_s <= 0:
-        raise BadAudio("the calm recording has no speech in it; record a few relaxed sentences")
-    return Baseline(
-        f0_median_hz=p.f0_median_hz,
-        loudness_db=p.loudness_db,
-        syllables_per_s=p.syllables_per_s,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    )
 
 
 def _positive_or_none(v) -> float | None:
