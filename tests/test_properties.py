@@ -242,10 +242,8 @@ def test_numeric_arguments_are_in_range_or_one_line(tmp_path, capsys, monkeypatc
     from heard.cli import main
 
     monkeypatch.setenv("HEARD_DATA_DIR", str(tmp_path))
-    if value.startswith("-") and value.lstrip("-"):
-        value = value  # argparse may read it as an option: still one line
     try:
-        code = main([which[0], f"{which[1]}={value}"])
+        code = main([which[0], f"{which[1]}={value}"])  # "=": a leading "-" stays the value
     except SystemExit as exc:
         code = exc.code
     out, err = capsys.readouterr()
