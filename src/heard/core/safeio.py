@@ -30,7 +30,7 @@ from heard.core.errors import HeardError
 # two-character ones.
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC/DCS/SOS/PM/APC ... ST or BEL
+    r"|\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC/DCS/SOS/PM/APC ... ST or BEL
     r"|\x1b[ -/]*[0-~]?"  # other ESC sequences (and a lone ESC)
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
 )
@@ -198,26 +198,6 @@ def whole_number(text: str, low: int, high: int, what: str) -> int:
 
 
 # ----------------------------------------------------------------- files
-
-def check_regular(path: str | os.PathLike, what: str = "file") -> Path:
-    """``path`` if it names a regular file we may read, else a one-line HeardError.
-
-    ``os.stat`` never blocks, unlike ``open`` on a FIFO; a device, socket or
-    FIFO is refused before anything opens it.
-    """
-    path = Path(path)
-    name = shown(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise HeardError(f"{what} {name}: cannot be read (no such file)") from None
-    except OSError as exc:
-        raise HeardError(f"{what} {name}: cannot be opened ({exc.strerror or exc})") from None
-    _require_regular(st.st_mode, what, name)
-    if not os.access(path, os.R_OK):
-        raise HeardError(f"{what} {name}: cannot be read (permission denied)")
-    return path
-
 
 def _require_regular(mode: int, what: str, name: str) -> None:
     if stat.S_ISDIR(mode):
