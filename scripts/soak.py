@@ -86,7 +86,8 @@ def grown(first: Path, last: Path, top: int = 15) -> list[str]:
     stats = b.compare_to(a, "traceback")[:top]
     out = []
     for st in stats:
-        frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in st.traceback[:6])
+        inner = list(st.traceback)[-6:][::-1]  # the allocating line first, then its callers
+        frames = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in inner)
         out.append(f"{st.size_diff / 1024:+.1f} KiB in {st.count_diff:+d} blocks: {frames}")
     return out
 
