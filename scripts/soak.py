@@ -169,6 +169,7 @@ def summarise(samples: list[dict], warmup: int, errors: list[str], started: floa
     return {
         "visitors_asked": visitors,
         "visitors_done": sum(1 for s in samples if s["ok"]),
+        "visitors_failed": sum(1 for s in samples if not s["ok"]),
         "warmup": warmup,
         "rss_first_mb": round(samples[0]["rss_mb"], 1) if samples else None,
         "rss_after_warmup_mb": round(rss[0], 1) if rss else None,
@@ -357,7 +358,7 @@ def report_md(result: dict, samples_file: Path) -> str:
 | RSS first / after warm-up / last / max | {r['rss_first_mb']} / {r['rss_after_warmup_mb']} / {r['rss_last_mb']} / {r['rss_max_mb']} MB |
 | RSS slope after warm-up | {r['rss_slope_mb_per_visitor']} MB per visitor ({r['rss_growth_per_200_visitors_mb']} MB per 200 visitors) |
 | open file descriptors first / last / max | {r['fds_first']} / {r['fds_last']} / {r['fds_max']} |
-| errors | {r['errors']} |
+| errors (failed visitors; kiosk log lines reporting a fault) | {r['errors']} ({r['visitors_failed']} failed visitors) |
 
 Target (after warm-up, RSS growth <= 5 MB over 200 visitors, 0 errors): **{verdict}**.
 """
