@@ -6,9 +6,9 @@ The flags and the JSON shape are a contract (shared/spec/analyse-json.md).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from heard.core.errors import HeardError
@@ -102,7 +102,6 @@ def _shift_times(result, offset_s: float):
     """Times in the result as seconds in the file (the take was read from ``offset_s``)."""
     if not offset_s:
         return result
-    from dataclasses import replace
 
     def shift(t):
         return None if t is None else round(t + offset_s, 3)
