@@ -123,7 +123,7 @@ def test_known_wait_and_speech_time(tmp_path, ko_model_dir):
 def test_cue_end_moves_time_zero(tmp_path, ko_model_dir):
     cue = espeak("I want a cookie!", voice="en-us+f5", pitch=80)
     reply = espeak("you want a cookie")
-    lead = 0.5
+    lead = 3.0  # the reading starts just before the cue's end (a seek): times stay file times
     cue_end = lead + len(cue) / 16000
     take = concat(silence(lead), cue, silence(0.4), reply, silence(1.2))
     p = save(tmp_path / "take.wav", take)
@@ -132,7 +132,11 @@ def test_cue_end_moves_time_zero(tmp_path, ko_model_dir):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["pacing"]["wait_s"] == pytest.approx(0.4, abs=0.1)
-    assert "rushed_in" in {f["id"] for f in d["findings"]}
+    rushed = [f for f in d["findings"] if f["id"] == "rushed_in"]
+    assert rushed and rushed[0]["start"] == pytest.approx(cue_end, abs=0.02)
+    assert rushed[0]["end"] == pytest.approx(cue_end + 0.4, abs=0.1)
+    for w in d["transcript"]["words"]:
+        assert cue_end - 0.6 <= w["start"] <= len(take) / 16000
 
 
 @pytest.mark.slow

@@ -149,3 +149,50 @@ def test_no_sound_server_means_no_speaker_one_line(monkeypatch, tmp_path):
         player.play(burst(), SYNTH_RATE)
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith("no speaker found") and "--no-speak" in msg
+
+
+# --------------------------------------------- a slow speaker is not a stuck one
+
+def _drive(feed, pauses: list[float], stop_after: int | None = None) -> threading.Thread:
+    """Plays the part of PortAudio's callback thread at real-time pace, with
+    hold-ups (an underrun on a busy machine) after some blocks. A stand-in:
+    no real device can be made to stall on cue and then recover."""
+    from types import SimpleNamespace
+
+    def run():
+        out = np.zeros((1600, 1), np.float32)
+        for i in range(10 ** 6):
+            if feed.ended.is_set() or (stop_after is not None and i >= stop_after):
+                return
+            now = time.monotonic()
+            feed.callback(out, 1600, SimpleNamespace(currentTime=now, outputBufferDacTime=now),
+                          None)
+            time.sleep(0.1 + (pauses[i] if i < len(pauses) else 0.0))
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+@pytest.mark.slow
+def test_a_speaker_held_up_by_underruns_still_plays_to_the_end():
+    from heard.audio.playback import _START_GRACE_S, _Feed
+
+    dev = devices.Device(0, "busy", "ALSA", 0, 1, 16000.0)
+    feed = _Feed(np.zeros((32000, 1), np.float32), 16000)  # 2 s of audio
+    # Three hold-ups of 2 s each: 6 s late in all, more than the 3 s grace, but
+    # the speaker never stops taking audio for that long.
+    _drive(feed, [0, 0, 2.0, 0, 0, 2.0, 0, 0, 2.0])
+    Player._wait(feed, 2.0 + _START_GRACE_S, dev)
+    assert feed.ended.is_set()
+
+
+@pytest.mark.slow
+def test_a_speaker_that_stops_taking_audio_is_reported():
+    from heard.audio.playback import _START_GRACE_S, _Feed
+
+    dev = devices.Device(0, "stuck", "ALSA", 0, 1, 16000.0)
+    feed = _Feed(np.zeros((32000, 1), np.float32), 16000)
+    _drive(feed, [], stop_after=3)  # takes 0.3 s of audio, then nothing
+    with pytest.raises(DeviceError, match="stopped taking audio"):
+        Player._wait(feed, 2.0 + _START_GRACE_S, dev)

@@ -130,5 +130,7 @@ def test_a_long_file_is_read_in_bounded_memory_and_cut_at_the_take_limit(tmp_pat
     p = save(tmp_path / "long.wav", minutes)
     take = read_take(p, cue_end=1.0)
     assert take.truncated
-    assert len(take.samples) == int((1.0 + MAX_TAKE_S) * 16000)
+    # From just before the cue's end (a whole number of frames) to the take limit after it.
+    assert 0 < take.offset_s <= 1.0
+    assert len(take.samples) == round((1.0 - take.offset_s + MAX_TAKE_S) * 16000)
     assert len(take.mask) == len(take.samples) // 480

@@ -135,7 +135,19 @@ class Player:
 
     @staticmethod
     def _wait(feed: _Feed, timeout_s: float, dev: devices.Device) -> None:
-        if not feed.ended.wait(timeout_s):
+        """Until the last sample is scheduled; a speaker that stops taking audio
+        for ``_START_GRACE_S`` is stuck. A slow one is not: on a busy machine an
+        underrun can hold the stream up for seconds and it then goes on, so the
+        deadline moves with every callback that takes more audio."""
+        deadline = time.monotonic() + timeout_s
+        seen = feed.pos
+        while not feed.ended.wait(0.25):
+            now = time.monotonic()
+            if feed.pos != seen:
+                seen = feed.pos
+                deadline = max(deadline, now + _START_GRACE_S)
+            if now < deadline:
+                continue
             raise DeviceError(f"the speaker {dev.name!r} stopped taking audio; check it "
                               "(`heard devices`) or use --no-speak to print feedback instead")
         time.sleep(max(0.0, feed.end_time() + _SETTLE_S - time.monotonic()))

@@ -17,8 +17,10 @@ we know exactly when playback ends and can mute the microphone until then.
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -74,7 +76,30 @@ class _Job:
 
 
 def _private_dir() -> Path:
-    """A 0700 folder under the temp dir, so no other user can read the take."""
+    """A fresh 0700 folder for one synthesis, deleted as soon as its audio is read.
+
+    The speech quotes the parent's words, so it goes to the user's runtime
+    folder ($XDG_RUNTIME_DIR/heard: memory-backed, 0700, emptied at logout)
+    when there is one we own, else to a private folder under the temp dir.
+    """
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        base = Path(runtime) / "heard"
+        try:
+            os.mkdir(base, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            base = None
+        if base is not None:
+            try:
+                st = os.lstat(base)
+                if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid():
+                    if stat.S_IMODE(st.st_mode) != 0o700:
+                        os.chmod(base, 0o700)
+                    return Path(tempfile.mkdtemp(prefix="tts-", dir=base))
+            except OSError:
+                pass
     return Path(tempfile.mkdtemp(prefix="heard-tts-"))
 
 

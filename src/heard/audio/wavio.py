@@ -16,7 +16,8 @@ from typing import Iterator
 
 import numpy as np
 
-from heard.core.errors import BadAudio
+from heard.core.errors import BadAudio, HeardError
+from heard.core.safeio import open_regular, shown
 from heard.audio.resample import StreamResampler
 from heard.core.settings import RATE  # the pipeline's sample rate
 MIN_RATE, MAX_RATE = 8000, 48000
@@ -43,21 +44,22 @@ class WavInfo:
 
 
 def _fail(path: Path, why: str) -> BadAudio:
-    return BadAudio(f"{path.name}: {why}")
+    return BadAudio(f"{shown(path.name)}: {why}")
+
+
+def _open(path: Path):
+    """The file for reading; never blocks (a FIFO or device is refused, not opened)."""
+    try:
+        return open_regular(path, "WAV file")
+    except HeardError as exc:
+        raise BadAudio(str(exc)) from None
 
 
 def probe(path: str | os.PathLike) -> WavInfo:
     """Check the header and say in one line what is wrong, if anything."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        f = open(path, "rb")
-    except FileNotFoundError:
-        raise _fail(path, "no such file") from None
-    except IsADirectoryError:
-        raise _fail(path, "is a folder, not a WAV file") from None
-    except OSError as exc:
-        raise _fail(path, f"cannot be opened ({exc.strerror})") from None
+    f = _open(path)
+    size = os.fstat(f.fileno()).st_size
     with f:
         if size == 0:
             raise _fail(path, "the file is empty; record the take again")
@@ -140,15 +142,21 @@ def to_int16(x: np.ndarray) -> np.ndarray:
     return (np.clip(x, -1.0, 1.0 - 1 / 32768) * 32768.0).round().astype(np.int16)
 
 
-def iter_wav(path: str | os.PathLike, block_s: float = 1.0) -> Iterator[np.ndarray]:
-    """Yield the file as 16 kHz mono int16 blocks (bounded memory)."""
+def iter_wav(path: str | os.PathLike, block_s: float = 1.0, start_s: float = 0.0
+             ) -> Iterator[np.ndarray]:
+    """Yield the file as 16 kHz mono int16 blocks (bounded memory).
+
+    ``start_s`` seeks: what comes before it is never read, so the time and
+    memory do not depend on where in a long file the take starts.
+    """
     info = probe(path)
     frame = info.channels * info.bits // 8
     block = max(1, int(block_s * info.rate)) * frame
+    skip = min(info.data_bytes, max(0, int(start_s * info.rate)) * frame)
     rs = StreamResampler(info.rate, RATE)
-    with open(path, "rb") as f:
-        f.seek(info.data_offset)
-        left = info.data_bytes
+    with _open(Path(path)) as f:
+        f.seek(info.data_offset + skip)
+        left = info.data_bytes - skip
         while left > 0:
             raw = f.read(min(block, left))
             if not raw:
@@ -187,7 +195,7 @@ def write_wav(path: str | os.PathLike, samples: np.ndarray, rate: int = RATE, mo
 def read_wav_native(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     """Whole file as float mono at its own rate (for playback of synthesised speech)."""
     info = probe(path)
-    with open(path, "rb") as f:
+    with _open(Path(path)) as f:
         f.seek(info.data_offset)
         raw = f.read(info.data_bytes)
     return _decode(raw, info).astype(np.float32), info.rate

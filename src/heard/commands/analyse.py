@@ -6,12 +6,13 @@ The flags and the JSON shape are a contract (shared/spec/analyse-json.md).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from heard.core.errors import HeardError
+from heard.core.safeio import check_output_path, from_argv, write_json
 
 
 def _seconds(text: str) -> float:
@@ -49,7 +50,9 @@ def run(args) -> int:
     from heard.analysis.take import analyse_audio, analyse_text
     from heard.core.scenarios import get_scenario
 
-    scenario = get_scenario(args.scenario)
+    scenario = get_scenario(from_argv(args.scenario))
+    if args.save_speech is not None:
+        check_output_path(args.save_speech, "--save-speech file")
     if args.text is not None and args.take is not None:
         raise HeardError("give either a WAV file or --text, not both")
     if args.text is None and args.take is None:
@@ -60,15 +63,17 @@ def run(args) -> int:
         check_writable(args.html)  # before the slow model load
     take = None
     if args.text is not None:
-        result = analyse_text(scenario, args.text)
+        result = analyse_text(scenario, from_argv(args.text))
     else:
         result, take = _analyse_file(args, scenario, analyse_audio)
+    if args.html is not None:  # the page draws the audio read, so its times are the take's own
+        _write_html(args.html, result, take, args.take)
+    if take is not None:
+        result = _shift_times(result, take.offset_s)
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        write_json(result.to_json(), indent=2)
     else:
         print(render(result))
-    if args.html is not None:
-        _write_html(args.html, result, take, args.take)
     if args.speak or args.save_speech:
         _speak(result.feedback.spoken, args)
     return 0
@@ -111,8 +116,27 @@ def _analyse_file(args, scenario, analyse_audio):
         baseline = baseline_from_prosody(measure_prosody(base.samples, base.mask))
     else:
         baseline = load_baseline()
-    return analyse_audio(scenario, take.samples, take.transcript, cue_end=args.cue_end,
-                         baseline=baseline, mask=take.mask), take
+    result = analyse_audio(scenario, take.samples, take.transcript,
+                           cue_end=args.cue_end - take.offset_s, baseline=baseline, mask=take.mask)
+    return result, take
+
+
+def _shift_times(result, offset_s: float):
+    """Times in the result as seconds in the file (the take was read from ``offset_s``)."""
+    if not offset_s:
+        return result
+
+    def shift(t):
+        return None if t is None else round(t + offset_s, 3)
+
+    if result.transcript is not None:
+        result.transcript.words = [replace(w, start=shift(w.start), end=shift(w.end))
+                                   for w in result.transcript.words]
+    for f in result.findings:
+        f.start, f.end = shift(f.start), shift(f.end)
+    p = result.pacing
+    p.speech_start, p.speech_end = shift(p.speech_start), shift(p.speech_end)
+    return result
 
 
 def _speak(text: str, args) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from heard.core.safeio import write_json
 from heard.practice.check import ITEMS, load_settings, overall, run_checks
 
 
@@ -56,8 +56,7 @@ def run(args) -> int:
     results = run_checks(settings, report)
     ok = overall(results)
     if args.json:
-        print(json.dumps({"ok": ok, "checks": [r.to_json() for r in results]}, indent=2,
-                         ensure_ascii=False))
+        write_json({"ok": ok, "checks": [r.to_json() for r in results]}, indent=2)
     else:
         print("all checks passed" if ok else "some checks failed: fix the FAIL lines above")
     return 0 if ok else 1

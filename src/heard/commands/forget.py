@@ -5,14 +5,21 @@ from __future__ import annotations
 import sys
 
 from heard.core.errors import HeardError
-from heard.store.history import AUDIO_DIR_NAME, History, HistoryCorrupt, default_path, wipe
+from heard.core.safeio import whole_number
+from heard.store.history import (AUDIO_DIR_NAME, MAX_ROW_ID, History, HistoryCorrupt,
+                                 HistoryUnavailable, NotYetForgotten, default_path, wipe)
+
+
+def _take_id(text: str) -> int:
+    return whole_number(text, 1, MAX_ROW_ID, "a take id (as `heard history` shows)")
+
 
 REPORTS_DIR_NAME = "reports"
 
 
 def register(sub) -> None:
     p = sub.add_parser("forget", help="delete your saved takes and recordings")
-    p.add_argument("--take", type=int, metavar="ID",
+    p.add_argument("--take", type=_take_id, metavar="ID",
                    help="delete only this take (ids are in `heard history`)")
     p.add_argument("--yes", action="store_true", help="delete everything without asking")
     p.set_defaults(func=run)
@@ -31,18 +38,21 @@ def run(args) -> int:
         with History(path) as h:
             n = h.count()
             if n == 0 and not recordings:
+                h.scrub()  # a forget that could not finish earlier finishes now
                 return _nothing()
             if not _confirm(args.yes, f"Delete all {n} saved takes and any kept recordings?"):
                 return _declined()
-            h.forget_all()
+            try:
+                h.forget_all()
+            except NotYetForgotten as exc:
+                _clear_reports(reports)
+                raise NotYetForgotten(f"deleted {n} take{'s' if n != 1 else ''} from the history, "
+                                      f"but {exc}") from None
         _clear_reports(reports)
     except HistoryCorrupt:
-        if not _confirm(args.yes, f"The history file {path} is damaged. Delete it and any kept recordings?"):
-            return _declined()
-        wipe(path)
-        _clear_reports(reports)
-        print("Deleted the damaged history; a fresh one starts with your next take.")
-        return 0
+        return _forget_damaged(path, args.yes, reports)
+    except HistoryUnavailable as exc:
+        raise HistoryUnavailable(f"nothing was deleted: {exc}") from None
     print(f"Deleted {n} take{'s' if n != 1 else ''} and any kept recordings.")
     return 0
 
@@ -54,13 +64,29 @@ def _clear_reports(folder) -> None:
             page.unlink(missing_ok=True)
 
 
+def _forget_damaged(path, yes: bool, reports) -> int:
+    if not _confirm(yes, f"The history file {path} is damaged. Delete it and any kept recordings?"):
+        return _declined()
+    wipe(path)
+    _clear_reports(reports)
+    print("Deleted the damaged history; a fresh one starts with your next take.")
+    return 0
+
+
 def _forget_one(path, take_id: int) -> int:
     not_found = HeardError(f"no saved take with id {take_id}; `heard history` lists them")
     if not path.exists():
         raise not_found
-    with History(path) as h:
-        if not h.forget(take_id):
-            raise not_found
+    try:
+        h = History(path)
+    except HistoryUnavailable as exc:
+        raise HistoryUnavailable(f"nothing was deleted: {exc}") from None
+    with h:
+        try:
+            if not h.forget(take_id):
+                raise not_found
+        except NotYetForgotten as exc:
+            raise NotYetForgotten(f"deleted take #{take_id} from the history, but {exc}") from None
     print(f"Deleted take #{take_id}.")
     return 0
 

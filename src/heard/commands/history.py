@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
-import json
+import sys
 from datetime import datetime
 
+from heard.core.safeio import terminal_text, whole_number, write_json
 from heard.store.history import History, TakeRecord, Wording, default_path, load_wording
 
 TREND_WINDOW = 10  # takes per comparison window: enough to smooth one odd take
 FIRST_WORDS = 8
+MAX_LIMIT = 100_000  # more takes than anyone lists; keeps the number in SQLite's range
 
 
 def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of takes, 1 or more, not {text!r}")
-    return n
+    return whole_number(text, 1, MAX_LIMIT, "a whole number of takes")
 
 
 def register(sub) -> None:
@@ -37,11 +32,17 @@ def run(args) -> int:
     if path.exists():  # don't create an empty database just to look at it
         with History(path) as h:
             takes, trends = h.recent(args.limit), h.trends(TREND_WINDOW)
+            skipped = h.skipped
+        if skipped:
+            ids = ", ".join(f"#{i}" for i in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+            print(f"heard: warning: skipped {len(skipped)} damaged history "
+                  f"row{'s' if len(skipped) != 1 else ''} ({ids}); `heard forget --take ID` "
+                  "removes one", file=sys.stderr)
     if args.json:
-        print(json.dumps({
+        write_json({
             "takes": [t.to_json() for t in takes],
             "trends": [{**t.to_json(), "sentence": wording.trend_sentence(t)} for t in trends],
-        }, indent=2))
+        }, indent=2)
         return 0
     if not takes:
         print(wording.sentences["empty"])
@@ -56,10 +57,14 @@ def run(args) -> int:
 
 
 def _take_line(take: TakeRecord, wording: Wording) -> str:
-    when = datetime.fromisoformat(take.created).astimezone().strftime("%Y-%m-%d %H:%M")
+    try:
+        when = datetime.fromisoformat(take.created).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError, OSError):
+        when = take.created[:16]
     said = _first_words(take.transcript, wording)
     found = "; ".join(wording.phrase(f) for f in take.findings) or "-"
-    return f"#{take.id:<4} {when}  {take.scenario:<12} {said}  {found}"
+    line = f"#{take.id:<4} {when}  {take.scenario:<12} {said}  {found}"
+    return terminal_text(line, keep_newlines=False)  # one line per take, whatever was stored
 
 
 def _first_words(transcript: str | None, wording: Wording) -> str:

@@ -84,8 +84,16 @@ def user_data_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` readable only by its owner (0700)."""
-    path.mkdir(parents=True, exist_ok=True)
+    """Create ``path`` readable only by its owner (0700).
+
+    Missing parents heard creates (``~/.local``, ``~/.local/share``) are
+    0700 too, as XDG asks, whatever the umask.
+    """
+    old = os.umask(0o077)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    finally:
+        os.umask(old)
     try:
         os.chmod(path, 0o700)
     except OSError:

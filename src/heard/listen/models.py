@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from heard.core import paths
+from heard.core.safeio import shown
 from heard.core.errors import HeardError, ModelMissing
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
@@ -110,6 +111,7 @@ def _nested_model(path: Path) -> Path | None:
 def check_model_dir(path) -> None:
     """Raise ``ModelMissing`` naming what is missing if vosk could not load ``path``."""
     problem = model_problem(Path(path))
+    path = shown(path)
     if problem is None:
         return
     if problem.startswith("that folder does not exist"):

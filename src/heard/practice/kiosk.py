@@ -26,6 +26,7 @@ from heard.practice.controls import COMMAND_ENDPOINT, CommandWords, KeyInput, lo
 from heard.core.errors import DeviceError, HeardError
 from heard.listen.listener import TurnListener
 from heard.core.paths import language_dir, read_toml
+from heard.core.safeio import read_text_file, shown
 from heard.store.recording import RecordingSettings, TakeRecorder
 from heard.core.scenarios import all_scenarios
 from heard.practice.session import PracticeSession, SessionSettings
@@ -94,12 +95,8 @@ def parse_playlist(text: str, known: set[str], name: str = "playlist") -> tuple[
 
 
 def load_playlist(path: Path) -> tuple[str, ...]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HeardError(f"playlist {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})"
-                         ) from None
-    return parse_playlist(text, set(all_scenarios()), f"playlist {path}")
+    text = read_text_file(path, "playlist")  # never blocks on a FIFO or device
+    return parse_playlist(text, set(all_scenarios()), f"playlist {shown(path)}")
 
 
 def retry_delay(attempt: int, first_s: float, max_s: float) -> float:

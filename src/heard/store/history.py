@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import threading
@@ -29,6 +30,7 @@ from typing import Iterator
 from heard.core.errors import HeardError
 from heard.analysis.findings import CATALOGUE
 from heard.core.paths import ensure_private_dir, language_dir, read_toml, user_data_dir
+from heard.core.safeio import shown
 
 DB_NAME = "history.sqlite3"
 AUDIO_DIR_NAME = "audio"
@@ -71,6 +73,53 @@ class HistoryUnavailable(HeardError):
 
 class HistoryCorrupt(HistoryUnavailable):
     """The history file is not a readable SQLite database."""
+
+
+class NotYetForgotten(HeardError):
+    """The takes are deleted, but their words are still somewhere on disk.
+
+    ``forget`` raises this rather than claim success: the user asked for the
+    words to be gone, and they are not yet (another program is reading the
+    history, or the disk is full). ``str()`` says why and what to do.
+    """
+
+
+# Row ids SQLite can hold; a take id outside this is no take at all.
+MAX_ROW_ID = 2 ** 63 - 1
+
+
+def _row_record(r, findings: list[str]) -> TakeRecord:
+    """A stored row as a record; ValueError/TypeError if the row was damaged or tampered."""
+    take_id, session_id, scenario, created, transcript, feedback, details, metrics, latency, audio = r
+    if not isinstance(scenario, str) or not scenario:
+        raise ValueError("scenario is not text")
+    if not isinstance(created, str):
+        raise ValueError("created is not text")
+    created = _normalise_created(created)  # ValueError for 'yesterday'
+    if transcript is not None and not isinstance(transcript, str):
+        raise ValueError("transcript is not text")
+    if not isinstance(feedback, str):
+        raise ValueError("feedback is not text")
+    if session_id is not None and not isinstance(session_id, str):
+        raise ValueError("session id is not text")
+    if audio is not None and not isinstance(audio, str):
+        raise ValueError("audio path is not text")
+    details, metrics, latency = (_json_field(details, list), _json_field(metrics, dict),
+                                 _json_field(latency, dict))
+    if not all(isinstance(d, str) for d in details):
+        raise ValueError("details are not text")
+    return TakeRecord(id=take_id, session_id=session_id, scenario=scenario, created=created,
+                      transcript=transcript, feedback=feedback, details=details, metrics=metrics,
+                      latency=latency, audio_path=audio, findings=findings)
+
+
+def _json_field(text, kind: type):
+    if not isinstance(text, str):
+        raise ValueError("a JSON field is not text")
+    value = json.loads(text)  # json.JSONDecodeError is a ValueError
+    if not isinstance(value, kind):
+        raise ValueError(f"a JSON field is not a {kind.__name__}")
+    return value
 
 
 @dataclass
@@ -162,8 +211,11 @@ def _unavailable(path: Path, exc: Exception) -> HistoryUnavailable:
     """Turn a low-level failure into one line the user can act on."""
     msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     if isinstance(exc, OSError):
-        return HistoryUnavailable(f"cannot open the history at {path}: {exc.strerror or msg}")
+        return HistoryUnavailable(f"cannot open the history at {shown(path)}: {exc.strerror or msg}")
     low = msg.lower()
+    if _is_full(exc) or ("i/o" in low and _disk_full(path)):
+        return HistoryUnavailable(f"the disk is full, so the history at {path} cannot be changed "
+                                  f"({msg}); free some space and try again")
     if "locked" in low or "busy" in low:
         return HistoryUnavailable(f"the history at {path} is in use by another heard ({msg})")
     damaged = "malformed" in low or "not a database" in low
@@ -180,6 +232,7 @@ class History:
                  timeout: float = DEFAULT_TIMEOUT_S) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.anonymous = anonymous
+        self.skipped: list[int] = []  # ids of damaged rows that reads left out
         self._lock = threading.RLock()
         try:
             self._conn = self._connect(timeout)
@@ -241,7 +294,8 @@ class History:
             for step in MIGRATIONS[version:]:
                 for statement in step:
                     c.execute(statement)
-            c.execute("UPDATE schema_version SET version = ?", (len(MIGRATIONS),))
+            if version != len(MIGRATIONS):  # nothing written when up to date (a full disk opens)
+                c.execute("UPDATE schema_version SET version = ?", (len(MIGRATIONS),))
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -285,7 +339,8 @@ class History:
         return take_id
 
     def recent(self, limit: int = 20, scenario: str | None = None) -> list[TakeRecord]:
-        """The latest takes, newest first."""
+        """The latest takes, newest first; damaged rows are left out (ids in ``skipped``)."""
+        limit = max(0, min(int(limit), MAX_ROW_ID))
         where, params = ("WHERE scenario = ?", [scenario]) if scenario else ("", [])
         with self._guard():
             rows = self._conn.execute(
@@ -293,13 +348,19 @@ class History:
                 f" metrics, latency, audio_path FROM takes {where}"
                 " ORDER BY created DESC, id DESC LIMIT ?", (*params, limit)).fetchall()
             found = self._findings_for([r[0] for r in rows])
-        return [TakeRecord(id=r[0], session_id=r[1], scenario=r[2], created=r[3], transcript=r[4],
-                           feedback=r[5], details=json.loads(r[6]), metrics=json.loads(r[7]),
-                           latency=json.loads(r[8]), audio_path=r[9], findings=found.get(r[0], []))
-                for r in rows]
+        out = []
+        for r in rows:
+            try:
+                out.append(_row_record(r, found.get(r[0], [])))
+            except (ValueError, TypeError, RecursionError):
+                self.skipped.append(r[0])
+        # A hand-edited 'created' sorts as text; order by the parsed time instead.
+        out.sort(key=lambda t: (t.created, t.id or 0), reverse=True)
+        return out
 
     def trends(self, window: int = 10) -> list[Trend]:
         """Per finding: how many of the last ``window`` takes had it, vs the ``window`` before."""
+        window = max(1, min(int(window), 10_000))
         with self._guard():
             ids = [r[0] for r in self._conn.execute(
                 "SELECT id FROM takes ORDER BY created DESC, id DESC LIMIT ?", (2 * window,))]
@@ -347,31 +408,78 @@ class History:
             return self._conn.execute("SELECT count(*) FROM takes").fetchone()[0]
 
     def forget(self, take_id: int) -> bool:
-        """Delete one take and its kept audio; False if there is no such take."""
+        """Delete one take and its kept audio; False if there is no such take.
+
+        Raises ``NotYetForgotten`` when the row is gone but its words may
+        still be on disk (see ``scrub``).
+        """
+        if not 0 < take_id <= MAX_ROW_ID:
+            return False
         with self._guard():
+            self._free_wal()
             with self._tx() as c:
                 row = c.execute("SELECT audio_path FROM takes WHERE id = ?", (take_id,)).fetchone()
                 if row is None:
                     return False
                 c.execute("DELETE FROM takes WHERE id = ?", (take_id,))
-            self._remove_audio(row[0])
-            self._checkpoint()
+            self._remove_audio(row[0] if isinstance(row[0], str) else None)
+        self.scrub(vacuum=False)
         return True
 
     def forget_all(self) -> int:
-        """Delete every take and every kept recording; returns how many takes went."""
+        """Delete every take and every kept recording; returns how many takes went.
+
+        Raises ``NotYetForgotten`` when the rows are gone but words may still
+        be on disk; calling it again later finishes the job.
+        """
         with self._guard():
+            self._free_wal()
             with self._tx() as c:
                 n = c.execute("SELECT count(*) FROM takes").fetchone()[0]
                 paths = [r[0] for r in c.execute("SELECT audio_path FROM takes")]
                 c.execute("DELETE FROM takes")
+                c.execute("DELETE FROM take_findings")
             for p in paths:
-                self._remove_audio(p)
+                self._remove_audio(p if isinstance(p, str) else None)
             _clear_dir(self.path.parent / AUDIO_DIR_NAME)
-            # Rebuild the file so no deleted text survives in free pages or the WAL.
-            self._conn.execute("VACUUM")
-            self._checkpoint()
+        self.scrub(vacuum=True)
         return n
+
+    def scrub(self, vacuum: bool = True) -> None:
+        """Make sure deleted words are nowhere on disk, or say why they still are.
+
+        ``secure_delete`` zeroes deleted content in the pages it rewrites; the
+        old page images live on in the WAL, and in the main file too while
+        another connection's read transaction still needs them, until a
+        TRUNCATE checkpoint completes. A checkpoint that reports "busy" means
+        exactly that, and is raised as ``NotYetForgotten``.
+        """
+        with self._lock:
+            if vacuum:
+                try:
+                    self._conn.execute("VACUUM")  # also drops free pages; needs free space
+                except sqlite3.Error as exc:
+                    if not _is_full(exc) and not _is_busy(exc):
+                        raise _unavailable(self.path, exc) from None
+            try:
+                busy, _, _ = self._checkpoint()
+            except sqlite3.Error as exc:
+                if _is_full(exc):
+                    raise NotYetForgotten(_FULL) from None
+                if _is_busy(exc):
+                    busy = 1
+                else:
+                    raise _unavailable(self.path, exc) from None
+            if busy:
+                raise NotYetForgotten(_BUSY)
+
+    def _free_wal(self) -> None:
+        """Empty the WAL first where possible: on a full disk this is what makes
+        room for the delete itself."""
+        try:
+            self._checkpoint()
+        except sqlite3.Error:
+            pass
 
     def audio_dir(self) -> Path:
         """Where ``--keep-audio`` recordings go: beside the database, 0700."""
@@ -391,18 +499,23 @@ class History:
 
     def _findings_for(self, ids: list[int]) -> dict[int, list[str]]:
         found: dict[int, list[str]] = {}
-        if not ids:
-            return found
-        marks = ",".join("?" * len(ids))
-        for take_id, finding in self._conn.execute(
-                f"SELECT take_id, finding FROM take_findings WHERE take_id IN ({marks})"
-                " ORDER BY take_id, pos", ids):
-            found.setdefault(take_id, []).append(finding)
+        for i in range(0, len(ids), 500):  # SQLite caps the number of ? in one query
+            part = ids[i: i + 500]
+            marks = ",".join("?" * len(part))
+            for take_id, finding in self._conn.execute(
+                    f"SELECT take_id, finding FROM take_findings WHERE take_id IN ({marks})"
+                    " ORDER BY take_id, pos", part):
+                if isinstance(finding, str):  # a tampered blob or number is no finding
+                    found.setdefault(take_id, []).append(finding)
         return found
 
-    def _checkpoint(self) -> None:
-        """Copy the WAL into the database and empty it, so old pages don't linger."""
-        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    def _checkpoint(self) -> tuple[int, int, int]:
+        """Copy the WAL into the database and empty it, so old pages don't linger.
+
+        Returns SQLite's (busy, wal frames, checkpointed frames); busy 1 means
+        a reader kept it from finishing.
+        """
+        return tuple(self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
 
     def _remove_audio(self, audio_path: str | None) -> None:
         """Delete a kept recording, but only one inside our audio folder."""
@@ -420,6 +533,30 @@ def _json_or(text, default):
     except (TypeError, ValueError):
         return default
     return value if isinstance(value, type(default)) else default
+
+
+_BUSY = ("another program is reading the history right now (another heard, or a database "
+         "viewer), so the deleted words are still in its files on disk; close it and run "
+         "`heard forget --yes` again to finish")
+_FULL = ("the disk is full, so the deleted words could not be wiped from the history's files "
+         "yet; free some space and run `heard forget --yes` again to finish")
+
+
+def _is_full(exc: Exception) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == 13 or "full" in str(exc).lower()
+
+
+def _disk_full(path: Path) -> bool:
+    """SQLite reports some full-disk failures (the -shm file) as plain I/O errors."""
+    try:
+        return shutil.disk_usage(path.parent).free < 256 * 1024
+    except OSError:
+        return False
+
+
+def _is_busy(exc: Exception) -> bool:
+    low = str(exc).lower()
+    return getattr(exc, "sqlite_errorcode", None) in (5, 6) or "locked" in low or "busy" in low
 
 
 def _clear_dir(folder: Path) -> None:
