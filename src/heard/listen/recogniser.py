@@ -80,6 +80,11 @@ class StreamingRecogniser:
         if self._rec.AcceptWaveform(data):
             self._take(self._rec.Result())
 
+    def partial(self) -> str:
+        """The words recognised so far in this turn, the unfinished tail included."""
+        tail = json.loads(self._rec.PartialResult()).get("partial", "")
+        return " ".join(t for t in (*self._texts, tail) if t).strip()
+
     def _take(self, raw: str) -> None:
         res = json.loads(raw)
         text = res.get("text", "").strip()

@@ -12,7 +12,7 @@ import math
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, TextIO
 
 import numpy as np
@@ -67,7 +67,7 @@ class PracticeSession:
 
     def __init__(self, settings: SessionSettings, *, model=None, capture=None, player=None,
                  synth=None, keys: KeyInput | None = None, out: TextIO | None = None,
-                 analyse: Callable | None = None, baseline=None) -> None:
+                 analyse: Callable | None = None, baseline=None, end_of_turn=None) -> None:
         self.settings = settings
         self.model = model
         self.capture = capture
@@ -77,6 +77,7 @@ class PracticeSession:
         self.out = out if out is not None else sys.stdout
         self._analyse = analyse
         self.baseline = baseline
+        self.end_of_turn = end_of_turn  # heard.listen.endofturn.EndOfTurn; None = load it
         self.on_event: list[Callable[[str, dict], None]] = []
         self.on_take: list[Callable] = []
         self.takes: list[TakeResult] = []
@@ -119,7 +120,14 @@ class PracticeSession:
         if self.capture is None:
             self.capture = MicCapture(s.input_device).open()
             self._owned.append(self.capture)
-        self.listener = TurnListener(self.model, s.vad, s.endpoint)
+        if self.end_of_turn is None:
+            from heard.listen.turnmodel import load_end_of_turn
+
+            self.end_of_turn = load_end_of_turn(s.lang)
+        endpoint = s.endpoint
+        if self.end_of_turn.model is None:  # fixed-silence fallback: its length is in the policy
+            endpoint = replace(endpoint, end_silence_s=self.end_of_turn.policy.fallback_silence_s)
+        self.listener = TurnListener(self.model, s.vad, endpoint, end_of_turn=self.end_of_turn)
         if self.keys is None:
             self.keys = KeyInput()
         cmd_listener = (TurnListener(self.model, s.vad, COMMAND_ENDPOINT, grammar=words.grammar())

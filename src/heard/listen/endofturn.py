@@ -1,0 +1,112 @@
+"""The end-of-turn decision: is this pause the end of the answer?
+
+Pure logic plus an injected model: the endpointer asks ``judge`` at the
+silence lengths the policy names (``checks_s``); a finished-sounding answer
+ends the turn at once, anything else keeps listening up to ``ceiling_s``.
+Words first (a partial result ending on "and", "because", "um" is not done),
+then the model. The policy is data (prompts/turn.toml), so a facilitator can
+trade speed for patience without touching code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from heard.core.errors import HeardError
+from heard.core.paths import prompts_dir, read_toml
+
+
+@dataclass(frozen=True)
+class TurnPolicy:
+    checks_s: tuple[float, ...] = (0.25, 1.0)  # silence at which the model is asked
+    complete_at: float = 0.6  # P(finished) that ends the turn at once
+    ceiling_s: float = 3.0  # silence that ends the turn whatever was judged
+    fallback_silence_s: float = 1.2  # no model: a fixed silence ends the turn
+    not_done_words: frozenset[str] = frozenset()
+    not_done_endings: tuple[str, ...] = ()
+
+
+def load_turn_policy(lang: str = "en") -> TurnPolicy:
+    """Read prompts/turn.toml; any bad value is one line naming the key."""
+    path = prompts_dir() / "turn.toml"
+    data = read_toml(path, "end-of-turn settings file")
+
+    def num(key: str, lo: float, hi: float) -> float:
+        v = data.get(key)
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
+            raise HeardError(f"end-of-turn settings file {path.name}: '{key}' must be a number "
+                             f"from {lo} to {hi} (got {v!r})")
+        return float(v)
+
+    checks = data.get("checks_s")
+    if (not isinstance(checks, list) or not checks
+            or not all(isinstance(c, (int, float)) and 0.03 <= c <= 10 for c in checks)):
+        raise HeardError(f"end-of-turn settings file {path.name}: 'checks_s' must be a list of "
+                         "silence lengths in seconds (e.g. [0.25, 1.0])")
+    ceiling = num("ceiling_s", 0.3, 30.0)
+    if max(checks) >= ceiling:
+        raise HeardError(f"end-of-turn settings file {path.name}: every check in 'checks_s' "
+                         f"must come before 'ceiling_s' ({ceiling})")
+    words = (data.get("not_done") or {}).get(lang) or {}
+    return TurnPolicy(
+        checks_s=tuple(sorted(float(c) for c in checks)),
+        complete_at=num("complete_at", 0.0, 1.0),
+        ceiling_s=ceiling,
+        fallback_silence_s=num("fallback_silence_s", 0.3, 10.0),
+        not_done_words=frozenset(w.lower() for w in words.get("words", [])),
+        not_done_endings=tuple(words.get("endings", [])),
+    )
+
+
+class TurnModel(Protocol):
+    def probability(self, samples: np.ndarray) -> float: ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    complete: bool
+    why: str  # "model" | "words" (a not-done word) | "no words yet"
+    probability: float | None = None
+    cost_ms: float = 0.0  # the model's own time for this decision
+
+
+@dataclass
+class EndOfTurn:
+    """Words, then the model. Keeps every verdict of the current turn."""
+
+    policy: TurnPolicy
+    model: TurnModel | None
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str:
+        return "model" if self.model is not None else "fixed silence"
+
+    def reset(self) -> None:
+        self.verdicts = []
+
+    def not_done(self, text: str) -> bool:
+        words = text.lower().split()
+        if not words:
+            return False
+        last = words[-1].strip(".,!?;:")
+        return last in self.policy.not_done_words or (
+            bool(self.policy.not_done_endings) and last.endswith(self.policy.not_done_endings))
+
+    def judge(self, samples: np.ndarray, text: str) -> Verdict:
+        """``samples``: the turn's audio up to now; ``text``: the words recognised so far."""
+        if self.not_done(text):
+            v = Verdict(False, "words")
+        elif self.model is None:
+            v = Verdict(False, "no model")
+        else:
+            t = time.perf_counter()
+            p = self.model.probability(samples)
+            v = Verdict(p >= self.policy.complete_at, "model", p,
+                        (time.perf_counter() - t) * 1000.0)
+        self.verdicts.append(v)
+        return v
