@@ -138,11 +138,48 @@ def asterisk() -> None:
     (out / ".done").write_text(" ".join(ASTERISK) + "\n")
 
 
+def human() -> None:
+    """Every English clip as 16 kHz mono 16-bit WAV (sox reads their FLAC and 8 kHz WAV),
+    beside its transcript and word times, so tests and the benchmark read them with heard's own reader."""
+    out = ASSETS / "human"
+    if (out / ".done").is_file():
+        return
+    if shutil.which("sox") is None:
+        raise SystemExit("sox is needed to convert the test speech (apt-get install sox)")
+    say("converting human speech to 16 kHz WAV")
+    shutil.rmtree(out, ignore_errors=True)
+    data = ASSETS / "mfa" / "tests" / "data"
+    jobs = []
+    for src in sorted((data / "wav").glob("*")):
+        if src.suffix in (".wav", ".flac") and "japanese" not in src.stem:
+            jobs.append((src, out / "mfa" / f"{src.stem}.wav"))
+            for side in (data / "textgrid" / f"{src.stem}.TextGrid", data / "lab" / f"{src.stem}.lab",
+                         data / "lab" / f"{src.stem}.txt"):
+                if side.is_file():
+                    (out / "mfa").mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(side, out / "mfa" / side.name)
+    for src in sorted((ASSETS / "asterisk").glob("*.wav")):
+        jobs.append((src, out / "asterisk" / src.name))
+    for src, dst in jobs:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run(["sox", str(src), "-r", "16000", "-c", "1", "-b", "16", str(dst)],
+                           capture_output=True)
+        if r.returncode != 0:
+            dst.unlink(missing_ok=True)  # a format this sox cannot read: skipped
+    txt = ASSETS / "asterisk" / "core-sounds-en.txt.gz"
+    if txt.is_file():
+        import gzip
+
+        (out / "asterisk" / "core-sounds-en.txt").write_bytes(gzip.decompress(txt.read_bytes()))
+    (out / ".done").write_text("ok\n")
+
+
 def main() -> int:
     ASSETS.mkdir(parents=True, exist_ok=True)
     smart_turn()
     mfa()
     asterisk()
+    human()
     return 0
 
 

@@ -9,7 +9,7 @@ import pytest
 from heard.listen.endofturn import TurnPolicy
 from turn_harness import F, FINISHED, UNFINISHED, run_turn
 
-POLICY = TurnPolicy(checks_s=(0.25, 1.0), complete_at=0.6, ceiling_s=3.0,
+POLICY = TurnPolicy(checks_s=(0.25, 1.0), complete_at=(0.6, 0.6), ceiling_s=3.0,
                     not_done_words=frozenset({"and", "um"}))
 
 

@@ -23,7 +23,7 @@ from heard.core.paths import prompts_dir, read_toml
 @dataclass(frozen=True)
 class TurnPolicy:
     checks_s: tuple[float, ...] = (0.25, 1.0)  # silence at which the model is asked
-    complete_at: float = 0.6  # P(finished) that ends the turn at once
+    complete_at: tuple[float, ...] = (0.9, 0.95)  # P(finished) that ends the turn, per check
     ceiling_s: float = 3.0  # silence that ends the turn whatever was judged
     fallback_silence_s: float = 1.2  # no model: a fixed silence ends the turn
     not_done_words: frozenset[str] = frozenset()
@@ -52,9 +52,16 @@ def load_turn_policy(lang: str = "en") -> TurnPolicy:
         raise HeardError(f"end-of-turn settings file {path.name}: every check in 'checks_s' "
                          f"must come before 'ceiling_s' ({ceiling})")
     words = (data.get("not_done") or {}).get(lang) or {}
+    at = data.get("complete_at")
+    at = [at] * len(checks) if isinstance(at, (int, float)) and not isinstance(at, bool) else at
+    if (not isinstance(at, list) or len(at) != len(checks)
+            or not all(isinstance(a, (int, float)) and 0 <= a <= 1 for a in at)):
+        raise HeardError(f"end-of-turn settings file {path.name}: 'complete_at' must be a "
+                         "probability from 0 to 1, or one per entry of 'checks_s'")
+    order = sorted(range(len(checks)), key=lambda i: checks[i])
     return TurnPolicy(
-        checks_s=tuple(sorted(float(c) for c in checks)),
-        complete_at=num("complete_at", 0.0, 1.0),
+        checks_s=tuple(float(checks[i]) for i in order),
+        complete_at=tuple(float(at[i]) for i in order),
         ceiling_s=ceiling,
         fallback_silence_s=num("fallback_silence_s", 0.3, 10.0),
         not_done_words=frozenset(w.lower() for w in words.get("words", [])),
@@ -97,7 +104,13 @@ class EndOfTurn:
         return last in self.policy.not_done_words or (
             bool(self.policy.not_done_endings) and last.endswith(self.policy.not_done_endings))
 
-    def judge(self, samples: np.ndarray, text: str) -> Verdict:
+    def threshold(self, silence_s: float) -> float:
+        """The probability needed at this much silence (the last check passed)."""
+        p = self.policy
+        passed = [a for c, a in zip(p.checks_s, p.complete_at) if c <= silence_s + 1e-6]
+        return passed[-1] if passed else p.complete_at[0]
+
+    def judge(self, samples: np.ndarray, text: str, silence_s: float = 0.0) -> Verdict:
         """``samples``: the turn's audio up to now; ``text``: the words recognised so far."""
         if self.not_done(text):
             v = Verdict(False, "words")
@@ -106,7 +119,7 @@ class EndOfTurn:
         else:
             t = time.perf_counter()
             p = self.model.probability(samples)
-            v = Verdict(p >= self.policy.complete_at, "model", p,
+            v = Verdict(p >= self.threshold(silence_s), "model", p,
                         (time.perf_counter() - t) * 1000.0)
         self.verdicts.append(v)
         return v
