@@ -254,10 +254,11 @@ class PracticeSession:
         else:
             self.capture.mute_until(math.inf)
             samples, rate = self.synth.synthesise(text, voice)
-            if stamps is not None:
-                stamps["feedback_start"] = time.monotonic()
             self._emit(f"{what}_playing", seconds=len(samples) / rate)
-            end = self.player.play(samples, rate)
+            # Feedback follows the parent's answer: its lead silence is dead air.
+            end = self.player.play(samples, rate, trim_lead=what == "feedback")
+            if stamps is not None:  # when the first audible sample left the speaker
+                stamps["feedback_start"] = getattr(self.player, "last_start", end)
             self.capture.mute_until(end + self.settings.echo_tail_s)
         self._emit(f"{what}_end", end=end)
         return end
