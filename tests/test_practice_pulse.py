@@ -223,8 +223,10 @@ def test_keys_explain_then_repeat_the_cue_then_quit(ko_model, rig, ko_speech):
     script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 1.0))
     out = io.StringIO()
     session = _session(ko_model, script, False, out, speak=False)
-    for key in ("e\n", "r\n", "q\n"):  # typed ahead: each is taken at the next step prompt
-        session.keys.press(key)
+    session.keys.press("q\n")  # typed during the narration: discarded, not taken at a prompt
+    keys = iter(["e\n", "r\n", "q\n"])  # one key at each step prompt, after it appears
+    script.on("awaiting_step", lambda now, d: threading.Timer(
+        0.3, session.keys.press, args=(next(keys),)).start())
     assert _run(session) == 0
     assert [d["step"] for d in script.data("step")] == ["explain", "repeat", "stop"]
     first, second = session.takes

@@ -91,7 +91,9 @@ class StreamingRecogniser:
         if text:
             self._texts.append(text)
         for w in res.get("result", []):
-            if w.get("word") in _FILLERS:
+            # With a command grammar the catch-all word is kept: "[unk] stop" is
+            # not the command "stop" (it must be said alone to count).
+            if w.get("word") in _FILLERS and self._grammar is None:
                 continue
             self._words.append(Word(
                 word=w["word"],
