@@ -137,20 +137,33 @@ def phrases(min_words: int = 5, gap_s: float = 0.35, max_s: float = 7.0):
                 run.append(w)
 
 
-def pause_cases(pauses=(0.8, 1.5, 2.5), tail_s: float = 4.0) -> list[Case]:
-    """A thinking pause inserted at the word boundary nearest the middle of each phrase."""
+# Words after which a clause cannot end: a pause here is a pause to think.
+CLAUSE_INTERNAL = frozenset("""a an the to of and but so because or if when than is are was were
+be been am i we you're i'm we're they're it's there's my your our their his her some any in on
+at for with from about into uh um er just really very""".split())
+
+
+def pause_cases(pauses=(0.8, 1.5, 2.5), tail_s: float = 4.0, per_phrase: int = 2) -> list[Case]:
+    """Thinking pauses inside a clause: silence inserted after a word that cannot
+    end one (CLAUSE_INTERNAL), with two or more words on each side, at most
+    ``per_phrase`` boundaries per phrase (those nearest its middle)."""
     cases = []
     for k, (stem, x, run) in enumerate(phrases()):
         a = int(run[0][0] * RATE)
         b = min(len(x), int(run[-1][1] * RATE))
-        i = len(run) // 2 - 1  # pause after word i: two or more words on each side
-        cut = int((run[i][1] + run[i + 1][0]) / 2 * RATE)
-        if cut <= a or cut >= b:
-            continue
-        for p in pauses:
-            lead = room_tone(0.6, seed=k)
-            parts = [lead, x[a:cut], room_tone(p, seed=k + 1), x[cut:b], room_tone(tail_s, seed=2)]
-            total = sum(len(q) for q in parts[:4]) / RATE
-            cases.append(Case(f"{stem}@{run[0][0]:.1f}+{p}s", np.concatenate(parts), total,
-                              (len(lead) + cut - a) / RATE, p, " ".join(w for *_, w in run)))
+        inside = [i for i in range(1, len(run) - 2) if run[i][2].lower() in CLAUSE_INTERNAL]
+        inside.sort(key=lambda i: abs(i - len(run) / 2))
+        for i in sorted(inside[:per_phrase]):
+            cut = int((run[i][1] + run[i + 1][0]) / 2 * RATE)
+            if cut <= a or cut >= b:
+                continue
+            for p in pauses:
+                lead = room_tone(0.6, seed=k)
+                parts = [lead, x[a:cut], room_tone(p, seed=k + 1), x[cut:b],
+                         room_tone(tail_s, seed=2)]
+                total = sum(len(q) for q in parts[:4]) / RATE
+                text = " ".join(w for *_, w in run[: i + 1]) + " ... " + \
+                    " ".join(w for *_, w in run[i + 1:])
+                cases.append(Case(f"{stem}@{run[i][1]:.1f}+{p}s", np.concatenate(parts), total,
+                                  (len(lead) + cut - a) / RATE, p, text))
     return cases

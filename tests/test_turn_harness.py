@@ -89,3 +89,11 @@ def test_events_come_in_order_start_then_end():
     r = run_turn((0.5, 0), (1.0, FINISHED), (3.0, 0), policy=POLICY)
     assert [e.kind for e in r.events] == ["start", "end"]
     assert r.events[1].reason == "complete"
+
+
+def test_a_short_opening_is_not_judged_finished_at_the_early_check():
+    # "uh so" (0.5 s) sounding final, a pause, then the answer: the early check
+    # does not end a turn with so little speech in it.
+    r = run_turn((0.5, 0), (0.5, FINISHED), (0.7, 0), (1.5, FINISHED), (4.0, 0), policy=POLICY)
+    assert r.turn.speech_end == pytest.approx(0.5 + 0.5 + 0.7 + 1.5, abs=F)
+    assert r.turn.verdicts[0].why == "too short"

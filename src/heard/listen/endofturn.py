@@ -23,9 +23,10 @@ from heard.core.paths import prompts_dir, read_toml
 @dataclass(frozen=True)
 class TurnPolicy:
     checks_s: tuple[float, ...] = (0.25, 1.0)  # silence at which the model is asked
-    complete_at: tuple[float, ...] = (0.9, 0.95)  # P(finished) that ends the turn, per check
+    complete_at: tuple[float, ...] = (0.95, 0.6)  # P(finished) that ends the turn, per check
     ceiling_s: float = 3.0  # silence that ends the turn whatever was judged
     fallback_silence_s: float = 1.2  # no model: a fixed silence ends the turn
+    min_speech_s: float = 1.0  # less speech than this: not judged before the last check
     not_done_words: frozenset[str] = frozenset()
     not_done_endings: tuple[str, ...] = ()
 
@@ -64,6 +65,7 @@ def load_turn_policy(lang: str = "en") -> TurnPolicy:
         complete_at=tuple(float(at[i]) for i in order),
         ceiling_s=ceiling,
         fallback_silence_s=num("fallback_silence_s", 0.3, 10.0),
+        min_speech_s=num("min_speech_s", 0.0, 10.0) if "min_speech_s" in data else 1.0,
         not_done_words=frozenset(w.lower() for w in words.get("words", [])),
         not_done_endings=tuple(words.get("endings", [])),
     )
@@ -76,7 +78,7 @@ class TurnModel(Protocol):
 @dataclass(frozen=True)
 class Verdict:
     complete: bool
-    why: str  # "model" | "words" (a not-done word) | "no words yet"
+    why: str  # "model" | "words" (a not-done word) | "too short" | "no model"
     probability: float | None = None
     cost_ms: float = 0.0  # the model's own time for this decision
 
@@ -110,10 +112,16 @@ class EndOfTurn:
         passed = [a for c, a in zip(p.checks_s, p.complete_at) if c <= silence_s + 1e-6]
         return passed[-1] if passed else p.complete_at[0]
 
-    def judge(self, samples: np.ndarray, text: str, silence_s: float = 0.0) -> Verdict:
-        """``samples``: the turn's audio up to now; ``text``: the words recognised so far."""
+    def judge(self, samples: np.ndarray, text: str, silence_s: float = 0.0,
+              speech_s: float | None = None) -> Verdict:
+        """``samples``: the turn's audio up to now; ``text``: the words recognised so far;
+        ``speech_s``: how long the parent has spoken (None: not known, not checked)."""
+        p = self.policy
+        early = silence_s < p.checks_s[-1] - 1e-6
         if self.not_done(text):
             v = Verdict(False, "words")
+        elif speech_s is not None and speech_s < p.min_speech_s and early:
+            v = Verdict(False, "too short")  # "uh so" is not an answer yet
         elif self.model is None:
             v = Verdict(False, "no model")
         else:

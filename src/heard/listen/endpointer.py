@@ -67,6 +67,13 @@ class Endpointer:
     def time(self) -> float:
         return self._n * self.frame_s
 
+    @property
+    def speech_s(self) -> float:
+        """From the first to the last speech frame of the open turn (0 before it starts)."""
+        if self._start is None or self._last_speech is None:
+            return 0.0
+        return (self._last_speech + 1 - self._start) * self.frame_s
+
     def _t(self, frame_index: int) -> float:
         return frame_index * self.frame_s
 

@@ -124,7 +124,7 @@ class _TurnState:
         """Asked by the endpointer during a pause: has the parent finished?"""
         frames = self.frames[max(self.first, len(self.frames) - _JUDGE_WINDOW):]
         text = self.rec.partial() if self.rec is not None else ""
-        return self.eot.judge(np.concatenate(frames), text, silence_s).complete
+        return self.eot.judge(np.concatenate(frames), text, silence_s, self.ep.speech_s).complete
 
     def _event(self, ev: Event) -> None:
         if ev.kind == "start":
