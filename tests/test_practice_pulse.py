@@ -10,6 +10,7 @@ import io
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from audio_helpers import espeak
@@ -287,7 +288,7 @@ def test_a_thinking_pause_in_the_middle_of_an_answer_is_kept_whole(ko_model, rig
     lead = int(0.6 * RATE)  # the case's room tone before the speech
     answer = case.samples[lead:]
     script = Script(writer)
-    script.on("listening", lambda now, d: writer.say(answer, at=d["cue_end"] + 1.0, label="answer"))
+    _answer_after_cue(script, answer, 1.0)
     out = io.StringIO()
     session = _turn_session(ko_model, script, out, eot=_smart_turn())
     assert _run(session) == 0
@@ -309,9 +310,10 @@ def test_a_thinking_pause_in_the_middle_of_an_answer_is_kept_whole(ko_model, rig
 def test_an_answer_that_starts_during_the_cue_is_taken_and_the_cue_stops(ko_model, rig, ko_speech):
     writer, monitor = rig
     script = Script(writer)
-    # bedtime-limit: a long cue ("No! I want to stay up late! Like yesterday!").
-    script.on("cue_playing", lambda now, d: writer.say(ko_speech["answer"], at=now + 0.9,
-                                                       label="answer"))
+    # bedtime-limit: a long cue ("No! I want to stay up late! Like yesterday!"),
+    # answered 0.9 s into it with a long answer.
+    answer = np.concatenate([ko_speech["answer"], ko_speech["answer"]])
+    script.on("cue_playing", lambda now, d: writer.say(answer, at=now + 0.9, label="answer"))
     out = io.StringIO()
     session = _turn_session(ko_model, script, out, scenario="bedtime-limit")
     assert _run(session) == 0
@@ -319,23 +321,30 @@ def test_an_answer_that_starts_during_the_cue_is_taken_and_the_cue_stops(ko_mode
     answer_at = writer.started["answer"]
     cue_s = script.data("cue_playing")[0]["seconds"]
     cue_played_at = script.times("cue_playing")[0]
-    assert answer_at < cue_played_at + cue_s - 0.5  # it really began over the cue
+    assert answer_at < cue_played_at + cue_s - 1.0  # it really began over the cue
     assert take.turn.kind == "turn" and take.turn.transcript.words  # taken, not "nothing"
+    # A rushed answer, not silence: the wait is zero and the feedback says so.
     assert take.analysis.pacing.wait_s == pytest.approx(0.0, abs=0.05)
     assert "rushed_in" in [f.id for f in take.analysis.findings]
-    # The child fell silent soon after the parent began: the cue was cut short.
+    # The child fell silent before the end of the cue: it was cut short.
+    cue_end = script.data("cue_end")[0]["end"]
+    assert cue_end < cue_played_at + cue_s - 0.5
     cue_sound = [s for s in monitor.loud_spans() if s[0] < answer_at + 0.2]
-    assert cue_sound and cue_sound[-1][1] < answer_at + 0.9, (cue_sound, answer_at)
-    assert script.data("cue_end")[0]["end"] < cue_played_at + cue_s - 0.3
+    assert cue_sound[-1][1] < cue_played_at + cue_s - 0.5, (cue_sound, cue_played_at, cue_s)
+    print(f"\ncue stopped {cue_sound[-1][1] - answer_at:.2f} s after the answer began "
+          f"(start needs 0.3 s of speech; the rest is the audio path's delay here)")
+
+
+def _answer_after_cue(script: Script, samples, wait_s: float) -> None:
+    script.on("listening", lambda now, d: script.writer.say(samples, at=d["cue_end"] + wait_s,
+                                                            label="answer"))
 
 
 def test_a_quick_answer_just_after_the_cue_keeps_its_first_word(ko_model, rig, ko_speech):
     writer, monitor = rig
     script = Script(writer)
-    script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 0.2,
-                                                     label="answer"))
-    out = io.StringIO()
-    session = _turn_session(ko_model, script, out)
+    _answer_after_cue(script, ko_speech["answer"], 0.2)
+    session = _turn_session(ko_model, script, io.StringIO())
     assert _run(session) == 0
     take = session.takes[0]
     cue_end = script.data("listening")[0]["cue_end"]
@@ -350,7 +359,7 @@ def test_ordinary_speech_after_feedback_is_no_command(ko_model, rig, ko_speech):
     writer, monitor = rig
     script = Script(writer)
     talk = espeak("잠깐만요", voice="ko")  # "just a moment": it used to be heard as 종료 (stop)
-    script.on("listening", lambda now, d: writer.say(ko_speech["answer"], at=d["cue_end"] + 1.0))
+    _answer_after_cue(script, ko_speech["answer"], 1.0)
     script.on("awaiting_step", lambda now, d: (
         writer.say(talk, at=now + 0.5, label="talk"),
         threading.Timer(4.0, session.keys.press, args=("q\n",)).start()))

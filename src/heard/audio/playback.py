@@ -108,7 +108,8 @@ class Player:
     def stop(self) -> None:
         """Cut the sound now playing (barge-in: the parent started to answer).
 
-        Safe from any thread; ``play`` then returns when the cut reached the speaker.
+        Safe from any thread; ``play`` then aborts its stream (dropping what the
+        sound server still holds) and returns.
         """
         feed = self._feed
         if feed is not None:
@@ -164,15 +165,27 @@ class Player:
                               "or use --no-speak to print feedback instead") from None
         # From the end back: the first buffers' DAC times are not to be trusted
         # while a sleeping sink wakes, the last one's is (see _Feed).
+        end = feed.end_time()
+        if feed.stop.is_set():  # cut short: the sound ended when the stream was aborted
+            end = time.monotonic() if math.isnan(end) else min(end, time.monotonic())
         self.last_start = feed.end_time() - (len(feed.block) - lead) / out_rate
-        return feed.end_time()
+        return end
 
     @staticmethod
     def _wait(feed: _Feed, timeout_s: float, dev: devices.Device) -> None:
-        if not feed.ended.wait(timeout_s):
+        deadline = time.monotonic() + timeout_s
+        while not feed.ended.wait(0.02):  # the device may ask for audio only every second or so
+            if feed.stop.is_set():
+                return  # cut now: abort without waiting for the next callback
+            if time.monotonic() > deadline:
+                break
+        if not feed.ended.is_set():
             raise DeviceError(f"the speaker {dev.name!r} stopped taking audio; check it "
                               "(`heard devices`) or use --no-speak to print feedback instead")
-        time.sleep(max(0.0, feed.end_time() + _SETTLE_S - time.monotonic()))
+        # Sleep until the sound has left the speaker, unless stop() asks to cut
+        # it: then the stream is aborted at once, dropping what the sound
+        # server still holds (over a second on PulseAudio).
+        feed.stop.wait(max(0.0, feed.end_time() + _SETTLE_S - time.monotonic()))
 
     def _choose_format(self, sd, dev: devices.Device, rate: int) -> tuple[int, int]:
         for r, ch in formats_to_try(rate, dev.default_rate, self.rate):
