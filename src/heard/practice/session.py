@@ -303,17 +303,25 @@ class PracticeSession:
             if ev.kind == "start" and "end" not in box:
                 self.player.stop()  # the parent is answering: the child falls silent
 
-        window = None if until else cue_s + 1.0 + scenario.listen_seconds
+        # The window for an answer to begin runs from the cue's end; the cue's
+        # own start-up (a waking sink) may add up to a second to its length.
+        window = None if until else (cue_s + 1.0 if cue_s else 0.0) + scenario.listen_seconds
         turn = self.listener.listen(self.capture, window, start=t0, on_event=barge_in, until=until)
         while "end" not in box:
             time.sleep(0.01)
         self.gate.clear()
+        if "error" in box:  # the speaker failed mid-cue: the same error as any playback
+            raise box["error"]
         cue_end = box["end"]
         shifted, offset = self._from_cue_end(turn, cue_end - t0)
         return shifted, cue_end, offset
 
     def _play_cue(self, samples, rate, box: dict) -> None:
-        end = self.player.play(samples, rate)
+        try:
+            end = self.player.play(samples, rate)
+        except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
+            box["error"], box["end"] = exc, time.monotonic()
+            return
         box["end"] = end
         self._cue_done(end)
 
