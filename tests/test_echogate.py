@@ -68,3 +68,11 @@ def test_after_the_sound_and_its_tail_the_gate_is_out_of_the_way():
     gate.reset()
     n = int((len(cue) / RATE + 0.7) / 0.03)
     assert gate._active(0) and not gate._active(n)
+
+
+def test_a_sound_cut_short_is_not_expected_any_more():
+    cue = espeak("I want a cookie! I want it now! Give it to me!")
+    gate = EchoGate(FrameVad(), tail_s=0.3, max_delay_s=0.3)
+    gate.expect(cue, 0.0)
+    gate.ended(1.0)  # the parent answered: the cue stopped after 1 s
+    assert gate._active(int(1.0 / 0.03)) and not gate._active(int(1.7 / 0.03))

@@ -63,6 +63,13 @@ class EchoGate:
         self._offset = int(round(offset_s / FRAME_S))
         self._quiet = 0
 
+    def ended(self, offset_s: float) -> None:
+        """The sound stopped ``offset_s`` after time 0 (cut short, or the device
+        played it sooner than expected): nothing of it comes after that."""
+        n = max(0, int(round(offset_s / FRAME_S)) - self._offset)
+        played = self._played[:n]
+        self._smoothed, self._played = _smooth(played), played
+
     def clear(self) -> None:
         self._played = np.zeros(0)
 

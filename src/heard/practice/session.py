@@ -289,7 +289,7 @@ class PracticeSession:
             t0 = time.monotonic()
             self.gate.expect(resample(np.asarray(samples, np.float32), rate, RATE) * 32767, 0.0)
             self.capture.mute_until(t0)  # open: the answer may begin over the cue
-            player = threading.Thread(target=self._play_cue, args=(samples, rate, box),
+            player = threading.Thread(target=self._play_cue, args=(samples, rate, box, t0),
                                       name="heard-cue", daemon=True)
             self._emit("cue_playing", seconds=cue_s)
             player.start()
@@ -316,12 +316,13 @@ class PracticeSession:
         shifted, offset = self._from_cue_end(turn, cue_end - t0)
         return shifted, cue_end, offset
 
-    def _play_cue(self, samples, rate, box: dict) -> None:
+    def _play_cue(self, samples, rate, box: dict, t0: float) -> None:
         try:
             end = self.player.play(samples, rate)
         except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
             box["error"], box["end"] = exc, time.monotonic()
             return
+        self.gate.ended(end - t0)  # cut short by a barge-in: expect no more of it
         box["end"] = end
         self._cue_done(end)
 
