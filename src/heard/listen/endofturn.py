@@ -23,7 +23,7 @@ from heard.core.paths import prompts_dir, read_toml
 @dataclass(frozen=True)
 class TurnPolicy:
     checks_s: tuple[float, ...] = (0.25, 1.0)  # silence at which the model is asked
-    complete_at: tuple[float, ...] = (0.95, 0.6)  # P(finished) that ends the turn, per check
+    complete_at: tuple[float, ...] = (0.9, 0.6)  # P(finished) that ends the turn, per check
     ceiling_s: float = 3.0  # silence that ends the turn whatever was judged
     fallback_silence_s: float = 1.2  # no model: a fixed silence ends the turn
     min_speech_s: float = 1.0  # less speech than this: not judged before the last check
