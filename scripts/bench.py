@@ -154,13 +154,23 @@ class HandOverPlayer:
 
     def __init__(self) -> None:
         self.handed: list[float] = []
+        self.last_start = math.nan
 
     def available(self) -> bool:
         return True
 
-    def play(self, samples: np.ndarray, rate: int) -> float:
+    def play(self, samples: np.ndarray, rate: int, trim_lead: bool = False) -> float:
+        """The first audible sample counts as played when handed over (as Player
+        trims the lead silence of feedback, the stand-in skips it too)."""
+        from heard.audio.playback import audible_start
+
         self.handed.append(len(samples) / rate)
-        return time.monotonic()
+        now = time.monotonic()
+        self.last_start = now if trim_lead else now + audible_start(samples) / rate
+        return now
+
+    def stop(self) -> None:
+        pass
 
 
 # ------------------------------------------------------------ measuring
@@ -168,7 +178,7 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else math.nan
 
 
-def run_live(takes: list[Take], model, synth: Synthesiser) -> list[dict]:
+def run_live(takes: list[Take], model, synth: Synthesiser, end_of_turn=None) -> list[dict]:
     """Each take through a real PracticeSession, audio arriving in real time."""
     mic, player = TakeMic(), HandOverPlayer()
     rows = []
@@ -189,7 +199,8 @@ def run_live(takes: list[Take], model, synth: Synthesiser) -> list[dict]:
 
         settings = SessionSettings(scenarios=(take.scenario,), once=True, voice_commands=False)
         session = PracticeSession(settings, model=model, capture=mic, player=player, synth=synth,
-                                  keys=KeyInput(read=False), out=io.StringIO())
+                                  keys=KeyInput(read=False), out=io.StringIO(),
+                                  end_of_turn=end_of_turn)
         session.on_event.append(on_event)
         session.on_take.append(on_take)
         if session.run() != 0 or "latency" not in got:
@@ -206,7 +217,7 @@ def live_row(take: Take, got: dict) -> dict:
     row = {"scenario": take.scenario, "lead_s": round(take.lead_s, 3),
            "speech_s": round(take.speech_s, 3), "kind": turn.kind, "reason": turn.reason,
            "words": len(turn.transcript.words), "tts_backend": got.get("tts_backend", ""),
-           "session_latency_s": lat}
+           "session_latency_s": lat, "verdicts": list(getattr(turn, "verdicts", []))}
     if vad_end is not None:  # the session's numbers are from the VAD's end of speech
         shift = vad_end - true_end
         row["from_true_end_s"] = {k: round(v + shift, 3) for k, v in lat.items()
@@ -275,6 +286,96 @@ def run_idle(model, seconds: float, seed: int) -> float:
     listener = TurnListener(model)
     wall, cpu = timed(lambda: listener.listen(src, None, start=src.start))
     return round(100 * cpu / wall, 2)
+
+
+# ------------------------------------------------------------ turn-taking on human speech
+def load_end_of_turn(path: Path | None):
+    """The Smart Turn judge from the test assets (or ``--turn-model``); None if absent."""
+    from heard.listen.endofturn import EndOfTurn, load_turn_policy
+    from heard.listen.models import SMART_TURN
+    from heard.listen.turnmodel import SmartTurn
+
+    path = path or REPO / "tests" / ".assets" / SMART_TURN.filename
+    return EndOfTurn(load_turn_policy("en"), SmartTurn(path)) if path.is_file() else None
+
+
+def human_takes(n: int, scenarios: list[str]) -> list[Take]:
+    """Complete human answers (asterisk prompts) as takes: 0.6 s room tone, the sentence, tail."""
+    import human_speech
+
+    if not human_speech.available():
+        raise HeardError("human speech assets are missing: run scripts/setup --test")
+    cases = human_speech.complete_answers()
+    step = max(1, len(cases) // n)
+    return [Take(scenarios[i % len(scenarios)], 0.6, c.speech_end - 0.6, c.samples)
+            for i, c in enumerate(cases[::step][:n])]
+
+
+def run_pauses(end_of_turn, fallback_s: float) -> dict:
+    """Thinking pauses inside a phrase: how many turns end in the pause.
+
+    The real VAD, endpointer and end-of-turn model over each case as a
+    stream; no recogniser (the only one here is Korean), so the policy's
+    word cues are not used: the model alone, and the fixed silence for comparison.
+    """
+    import human_speech
+
+    from heard.core.settings import EndpointSettings
+    from heard.listen.vad import FrameVad
+
+    out: dict = {}
+    for mode in ("model", "fixed"):
+        listener = TurnListener(None, EndpointSettings(end_silence_s=fallback_s), vad=FrameVad(),
+                                end_of_turn=end_of_turn if mode == "model" else None)
+        by_pause: dict[str, list[int]] = {}
+        for case in human_speech.pause_cases():
+            turn = listen_array(listener, case.samples, 10.0, chunk_s=CHUNK_S)
+            cut = turn.kind != "turn" or turn.speech_end < case.speech_end - 0.3
+            by_pause.setdefault(f"{case.pause_s:g}", []).append(int(cut))
+        out[mode] = {k: {"cut": sum(v), "cases": len(v)} for k, v in by_pause.items()}
+        total = [x for v in by_pause.values() for x in v]
+        out[mode]["all"] = {"cut": sum(total), "cases": len(total)}
+    return out
+
+
+def model_cost(end_of_turn, live: list[dict]) -> dict:
+    costs = [v.cost_ms for r in live for v in r.get("verdicts", []) if v.why == "model"]
+    return {"decisions": len(costs), "median_ms": round(pct(costs, 50), 1),
+            "p95_ms": round(pct(costs, 95), 1)}
+
+
+def summarise_turns(human: list[dict], pauses: dict, cost: dict) -> tuple[dict, list[Row]]:
+    turns = [r for r in human if "from_true_end_s" in r]
+    fb = [r["from_true_end_s"]["first_feedback_sample"] for r in turns]
+    eot = [r["from_true_end_s"]["end_of_turn"] for r in turns]
+    proc = [1000 * r["processing_s"] for r in turns]
+    m = {"human_takes": len(human), "human_turns": len(turns),
+         "human_feedback_latency_s": {"median": round(pct(fb, 50), 3), "p95": round(pct(fb, 95), 3)},
+         "human_end_of_turn_s": {"median": round(pct(eot, 50), 3), "p95": round(pct(eot, 95), 3)},
+         "human_processing_ms": {"median": round(pct(proc, 50), 1), "p95": round(pct(proc, 95), 1)},
+         "ended_by": {k: sum(r["reason"] == k for r in turns) for k in ("complete", "silence")},
+         "pauses": pauses, "end_of_turn_model": cost}
+    med, p95 = m["human_feedback_latency_s"]["median"], m["human_feedback_latency_s"]["p95"]
+    rows = [
+        Row("human answers: end of speech -> first audible feedback sample (median / p95)",
+            f"{med:.2f} / {p95:.2f} s", "<= 0.6 / 1.0 s", med <= 0.6 and p95 <= 1.0),
+        Row("  end-of-turn decision (median / p95)",
+            f"{m['human_end_of_turn_s']['median']:.2f} / {m['human_end_of_turn_s']['p95']:.2f} s"),
+        Row("  ended by the model / by the ceiling",
+            f"{m['ended_by']['complete']} / {m['ended_by']['silence']} of {len(turns)}"),
+        Row("  processing after end of turn (p95)", f"{m['human_processing_ms']['p95']:.0f} ms",
+            f"<= {TARGETS['processing_p95_ms']:.0f} ms",
+            m["human_processing_ms"]["p95"] <= TARGETS["processing_p95_ms"]),
+        Row("end-of-turn model per decision (median / p95)",
+            f"{cost['median_ms']:.0f} / {cost['p95_ms']:.0f} ms ({cost['decisions']} decisions)"),
+    ]
+    for mode, label in (("model", "Smart Turn, model only"), ("fixed", "fixed 1.2 s silence")):
+        q = pauses[mode]
+        per = ", ".join(f"{k} s: {q[k]['cut']}/{q[k]['cases']}" for k in sorted(q) if k != "all")
+        share = 100 * q["all"]["cut"] / max(1, q["all"]["cases"])
+        rows.append(Row(f"thinking pauses cut off, {label} ({per})", f"{share:.0f} %",
+                        "<= 5 %", share <= 5.0))
+    return m, rows
 
 
 # ------------------------------------------------------------ reporting
@@ -384,6 +485,9 @@ def main(argv: list[str] | None = None) -> int:
                     "from the model's name)")
     ap.add_argument("--idle", type=float, default=20.0, help="seconds of idle listening (default 20)")
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--human", type=int, default=30,
+                    help="complete human answers for turn-taking latency (default 30)")
+    ap.add_argument("--turn-model", type=Path, help="Smart Turn ONNX file (default: the test asset)")
     ap.add_argument("--out", type=Path, default=REPO / "bench-results" / "bench.json")
     args = ap.parse_args(argv)
     n, lengths, idle_s = (2, (1.0, 2.0), 3.0) if args.quick else (args.takes, (1.0, 10.0), args.idle)
@@ -400,21 +504,38 @@ def main(argv: list[str] | None = None) -> int:
         takes = make_takes(n, lang, args.seed, lengths, scenarios)
         print(f"{n} takes ({sum(t.speech_s for t in takes):.1f} s of {lang} speech), in real time ...",
               flush=True)
+        end_of_turn = load_end_of_turn(args.turn_model)
+        if end_of_turn is None:
+            print("no Smart Turn model (scripts/setup --test fetches it): fixed-silence end of turn",
+                  flush=True)
+        n_human = 2 if args.quick else args.human
         with Synthesiser() as synth:
-            live = run_live(takes, model, synth)
+            live = run_live(takes, model, synth, end_of_turn)
+            human = []
+            if end_of_turn is not None and n_human > 0:
+                print(f"{n_human} human answers, in real time ...", flush=True)
+                human = run_live(human_takes(n_human, scenarios), model, synth, end_of_turn)
         print("real-time factors ...", flush=True)
         fast = run_fast(takes, model)
         print(f"idle listening for {idle_s:g} s ...", flush=True)
         idle = run_idle(model, idle_s, args.seed)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         metrics, rows = summarise(live, fast, idle, rss_mb)
+        if human:
+            print("thinking pauses ...", flush=True)
+            from heard.listen.endofturn import load_turn_policy
+
+            pauses = run_pauses(end_of_turn, load_turn_policy("en").fallback_silence_s)
+            tm, trows = summarise_turns(human, pauses, model_cost(end_of_turn, live + human))
+            metrics["turn_taking"] = tm
+            rows += trows
         result = {"machine": info, "config": {"takes": n, "quick": args.quick, "lang": lang,
                                               "seed": args.seed, "chunk_s": CHUNK_S,
                                               "idle_s": idle_s, "speech_s_range": lengths},
                   "targets": TARGETS, "metrics": metrics,
                   "table": [{"metric": r.metric.strip(), "value": r.value, "target": r.target,
                              "result": r.verdict} for r in rows],
-                  "takes": live}
+                  "takes": [{k: v for k, v in r.items() if k != "verdicts"} for r in live]}
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",

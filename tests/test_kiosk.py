@@ -179,7 +179,7 @@ def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, ko_mode
         proc.stdin.flush()
 
     def one_take() -> None:
-        out.wait(r"\(listening\.\.\.\)")
+        out.wait(r"Your turn: answer out loud")
         writer.say(concat(silence(0.8), reply))
         out.wait(r"^\[Enter/n = next")  # feedback given: waiting for the next step
 
@@ -201,7 +201,7 @@ def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, ko_mode
         out.wait("Welcome")
         enter()
         err.wait(r"visitor 3 started")
-        out.wait(r"\(listening\.\.\.\)")
+        out.wait(r"Your turn: answer out loud")
         writer.stop()
         pulse_server.stop()
         err.wait(r"audio problem: .*retrying in 1 s \(attempt 1\)")

@@ -130,6 +130,8 @@ def test_realtime_stamps_follow_the_end_of_speech(listener, reply):
 
 # ---------------------------------------------------------------- step commands
 
+import threading  # noqa: E402
+
 from heard.practice.controls import STEPS, KeyInput, StepWaiter, key_to_step  # noqa: E402
 from heard.core.errors import HeardError  # noqa: E402
 from heard.core.transcript import Transcript, Word  # noqa: E402
@@ -162,21 +164,39 @@ def test_keys_map_to_steps():
         ["next", "again", "next", "repeat", "explain", "stop", None]
 
 
+def press_soon(keys, *lines, after_s: float = 0.05):
+    """Type ``lines`` just after the prompt appears (keys typed before it are discarded)."""
+    t = threading.Timer(after_s, lambda: [keys.press(x) for x in lines])
+    t.start()
+    return t
+
+
 def test_keyboard_steps_skip_unknown_keys_and_stop_when_input_closes():
     keys = KeyInput(read=False)
-    keys.press("zzz\n")
-    keys.press("a\n")
     waiter = StepWaiter(keys)
+    press_soon(keys, "zzz\n", "a\n")
     assert waiter.wait() == "again"
     assert waiter.wait() == "stop"  # nothing more can come
+
+
+def test_keys_typed_before_the_prompt_are_discarded():
+    keys = KeyInput(read=False)
+    keys.press("q\n")  # typed during the take: not an answer to the prompt that follows
+    waiter = StepWaiter(keys)
+    press_soon(keys, "n\n")
+    assert waiter.wait() == "next"
+
+
+def test_the_i_was_not_finished_key_is_a_step():
+    assert key_to_step("w\n") == "continue"
 
 
 def test_a_key_interrupts_listening_for_a_spoken_command(ko_model):
     words = load_command_words("ko")
     cmd = TurnListener(ko_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
     keys = KeyInput(read=False)
-    keys.press("e\n")
-    src = ArraySource(silence(30.0))
+    src = ArraySource(silence(30.0), realtime=True)  # the key comes while audio arrives
+    press_soon(keys, "e\n", after_s=0.3)
     assert StepWaiter(keys, words, cmd, src).wait() == "explain"
     assert src.pos < 30 * RATE  # it did not sit through the audio
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import os
 import socket
 import subprocess
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
+from http_helpers import served_models
 
 from cli_helpers import assert_one_line_error, run_heard
 from model_helpers import linked_copy
@@ -229,22 +227,7 @@ def build_zip(ko: Path, out: Path, top: str | None, drop: str | None = None,
 @pytest.fixture
 def server(tmp_path, monkeypatch):
     """A real HTTP server on 127.0.0.1 serving a folder; HEARD_MODEL_BASE_URL points at it."""
-    served = tmp_path / "served"
-    served.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=served))
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    monkeypatch.setenv("HEARD_MODEL_BASE_URL", base)
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
-    yield served, base
-    httpd.shutdown()
-    httpd.server_close()
+    yield from served_models(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -196,3 +196,35 @@ def test_a_speaker_that_stops_taking_audio_is_reported():
     _drive(feed, [], stop_after=3)  # takes 0.3 s of audio, then nothing
     with pytest.raises(DeviceError, match="stopped taking audio"):
         Player._wait(feed, 2.0 + _START_GRACE_S, dev)
+
+
+def test_the_first_audible_sample_is_stamped_when_it_is_heard_and_lead_silence_can_go(monitor):
+    player = Player("pulse")
+    called = time.monotonic()
+    player.play(burst(), SYNTH_RATE)
+    time.sleep(0.5)
+    start, _, _ = monitor.sound_after(called)
+    # The stamp is the sound's start on the speaker, after the 0.2 s lead silence.
+    assert player.last_start == pytest.approx(start, abs=TOLERANCE_S)
+    assert player.last_start - called >= LEAD_S - 0.02
+    called = time.monotonic()
+    player.play(burst(), SYNTH_RATE, trim_lead=True)
+    time.sleep(0.5)
+    start, end, _ = monitor.sound_after(called)
+    assert player.last_start == pytest.approx(start, abs=TOLERANCE_S)
+    assert end - start == pytest.approx(TONE_S, abs=0.03)  # only the dead air went
+    print(f"\nfirst sample after play(): {start - called:.3f} s with the lead trimmed")
+
+
+def test_stop_cuts_the_sound_short_and_play_returns_at_the_cut(monitor):
+    player = Player("pulse")
+    player.play(burst(), SYNTH_RATE)  # the sink is awake: the cut is not lost in its start-up
+    long = np.concatenate([burst()] * 4)  # ~5.6 s of sound
+    threading.Timer(1.0, player.stop).start()
+    called = time.monotonic()
+    returned = player.play(long, SYNTH_RATE)
+    time.sleep(0.5)
+    start, end, _ = monitor.sound_after(called)
+    assert returned - called < 2.0
+    assert end - called < 1.0 + 0.4  # the speaker fell silent soon after stop()
+    assert returned == pytest.approx(end, abs=TOLERANCE_S + 0.1)

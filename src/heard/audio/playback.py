@@ -35,6 +35,12 @@ def formats_to_try(rate: int, device_rate: float, forced: int | None) -> list[tu
     return [(r, ch) for ch in (1, 2) for r in rates]
 
 
+def audible_start(samples: np.ndarray, dbfs: float = AUDIBLE_DBFS) -> int:
+    """Index of the first sample at least ``dbfs`` loud (len(samples) if none)."""
+    loud = np.flatnonzero(np.abs(np.asarray(samples)) >= 10.0 ** (dbfs / 20.0))
+    return int(loud[0]) if len(loud) else len(samples)
+
+
 def audible_length(samples: np.ndarray, dbfs: float = AUDIBLE_DBFS) -> int:
     """Samples up to and including the last one at least ``dbfs`` loud (0 if none).
 
@@ -65,16 +71,19 @@ class _Feed:
         self.offset = math.inf  # monotonic minus stream clock
         self.end_stream = math.nan  # stream-clock time the last sample leaves the speaker
         self.ended = threading.Event()  # end_stream is known
+        self.stop = threading.Event()  # barge-in: cut the sound at the next buffer
 
     def callback(self, outdata, frames, time_info, status) -> None:
         self.offset = min(self.offset, time.monotonic() - time_info.currentTime)
+        dac = time_info.outputBufferDacTime
+        if not 0.0 <= dac - time_info.currentTime < _MAX_DAC_AHEAD_S:
+            dac = time_info.currentTime + self.latency  # host API without DAC times
+        if self.stop.is_set() and not self.ended.is_set():
+            self.block = self.block[: self.pos]  # nothing more of it is played
         n = max(0, min(frames, len(self.block) - self.pos))
         outdata[:n] = self.block[self.pos: self.pos + n]
         outdata[n:] = 0.0
         if not self.ended.is_set() and self.pos + frames >= len(self.block):
-            dac = time_info.outputBufferDacTime
-            if not 0.0 <= dac - time_info.currentTime < _MAX_DAC_AHEAD_S:
-                dac = time_info.currentTime + self.latency  # host API without DAC times
             self.end_stream = dac + (len(self.block) - self.pos) / self.rate
             self.ended.set()
         self.pos += frames
@@ -91,6 +100,20 @@ class Player:
         self.device = device
         self.rate = rate  # force this output rate (e.g. a device that misreports)
         self.audible_dbfs = audible_dbfs
+        # time.monotonic() at which the first audible sample of the last play left
+        # the speaker (the device's schedule): what a listener hears as "it started".
+        self.last_start = math.nan
+        self._feed: _Feed | None = None
+
+    def stop(self) -> None:
+        """Cut the sound now playing (barge-in: the parent started to answer).
+
+        Safe from any thread; ``play`` then aborts its stream (dropping what the
+        sound server still holds) and returns.
+        """
+        feed = self._feed
+        if feed is not None:
+            feed.stop.set()
 
     def speaker(self) -> devices.Device:
         """The speaker ``play`` would use, or a one-line ``DeviceError`` naming what is there.
@@ -99,8 +122,12 @@ class Player:
         """
         return devices.pick_device(devices.list_devices(), self.device, "output")
 
-    def play(self, samples: np.ndarray, rate: int) -> float:
+    def play(self, samples: np.ndarray, rate: int, trim_lead: bool = False) -> float:
         """Play and block; return the ``time.monotonic()`` at which the sound ended.
+
+        ``trim_lead`` drops the inaudible start (the synthesiser's lead
+        silence): dead air when the answer is waiting for feedback.
+        ``last_start`` is then when the first audible sample was played.
 
         The end is when the last audible sample leaves the speaker, from the
         device's own schedule (the DAC time of the buffer holding it), not from
@@ -115,8 +142,12 @@ class Player:
             x = resample(x, rate, out_rate)
         x = np.clip(x, -1.0, 1.0).astype(np.float32)
         x = x[:audible_length(x, self.audible_dbfs)]
+        lead = audible_start(x, self.audible_dbfs)
+        if trim_lead:
+            x, lead = x[lead:], 0
         feed = _Feed(np.repeat(x[:, None], channels, axis=1) if channels > 1 else x[:, None],
                      out_rate)
+        self._feed = feed
         try:
             stream = sd.OutputStream(device=dev.index, samplerate=out_rate, channels=channels,
                                      dtype="float32", callback=feed.callback,
@@ -128,29 +159,42 @@ class Player:
             finally:
                 stream.abort()  # only silence is left in it
                 stream.close()
+                self._feed = None
         except sd.PortAudioError as exc:
             raise DeviceError(f"could not play on {dev.name!r} ({exc}); check `heard devices` "
                               "or use --no-speak to print feedback instead") from None
-        return feed.end_time()
+        # From the end back: the first buffers' DAC times are not to be trusted
+        # while a sleeping sink wakes, the last one's is (see _Feed).
+        end = feed.end_time()
+        if feed.stop.is_set():  # cut short: the sound ended when the stream was aborted
+            end = time.monotonic() if math.isnan(end) else min(end, time.monotonic())
+        self.last_start = feed.end_time() - (len(feed.block) - lead) / out_rate
+        return end
 
     @staticmethod
     def _wait(feed: _Feed, timeout_s: float, dev: devices.Device) -> None:
-        """Until the last sample is scheduled; a speaker that stops taking audio
-        for ``_START_GRACE_S`` is stuck. A slow one is not: on a busy machine an
-        underrun can hold the stream up for seconds and it then goes on, so the
-        deadline moves with every callback that takes more audio."""
+        """Until the last sample is scheduled, or stop() cuts it; a speaker that
+        stops taking audio for ``_START_GRACE_S`` is stuck. A slow one is not: on
+        a busy machine an underrun can hold the stream up for seconds and it then
+        goes on, so the deadline moves with every callback that takes more audio."""
         deadline = time.monotonic() + timeout_s
         seen = feed.pos
-        while not feed.ended.wait(0.25):
+        while not feed.ended.wait(0.02):  # the device may ask for audio only every second or so
+            if feed.stop.is_set():
+                return  # cut now: abort without waiting for the next callback
             now = time.monotonic()
             if feed.pos != seen:
                 seen = feed.pos
                 deadline = max(deadline, now + _START_GRACE_S)
-            if now < deadline:
-                continue
+            if now > deadline:
+                break
+        if not feed.ended.is_set():
             raise DeviceError(f"the speaker {dev.name!r} stopped taking audio; check it "
                               "(`heard devices`) or use --no-speak to print feedback instead")
-        time.sleep(max(0.0, feed.end_time() + _SETTLE_S - time.monotonic()))
+        # Sleep until the sound has left the speaker, unless stop() asks to cut
+        # it: then the stream is aborted at once, dropping what the sound
+        # server still holds (over a second on PulseAudio).
+        feed.stop.wait(max(0.0, feed.end_time() + _SETTLE_S - time.monotonic()))
 
     def _choose_format(self, sd, dev: devices.Device, rate: int) -> tuple[int, int]:
         for r, ch in formats_to_try(rate, dev.default_rate, self.rate):

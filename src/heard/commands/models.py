@@ -11,7 +11,8 @@ def register(sub) -> None:
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     lp = msub.add_parser("list", help="known models, where they are installed, which is used")
     lp.set_defaults(func=run_list)
-    fp = msub.add_parser("fetch", help="download a model (default: the small English one)")
+    fp = msub.add_parser("fetch", help="download a model (default: the small English one; "
+                         f"`{models.SMART_TURN.name}` for the end-of-turn model)")
     fp.add_argument("name", nargs="?", default=models.DEFAULT_MODEL, metavar="NAME")
     fp.add_argument("--dest", metavar="DIR", help="folder to install into "
                     f"(default: {models.models_dir_for_install()})")
@@ -45,10 +46,19 @@ def run_list(args) -> int:
         print(f"in use: {in_use}")
     else:
         print(f"in use: none ({why})")
+    from heard.listen.turnmodel import describe_end_of_turn
+
+    t = models.SMART_TURN
+    print(f"end-of-turn model: {t.name} ({t.size / 1e6:.0f} MB, {t.note})")
+    print(describe_end_of_turn())
     return 0
 
 
 def run_fetch(args) -> int:
+    if args.name == models.SMART_TURN.name:
+        path = models.fetch_turn_model(args.dest, progress=not args.quiet)
+        print(f"{args.name} ready at {path}")
+        return 0
     path = models.fetch_model(args.name, args.dest, progress=not args.quiet)
     print(f"{args.name} ready at {path}")
     return 0

@@ -58,6 +58,7 @@ _NAMES = {
     "phrases": "a list of phrases (no empty ones)", "table": "a [table]",
     "map": "a [table]", "tables": "a list of [[tables]]", "pair": "[family, level]",
     "age": "a text or a number", "lines": "a sentence or a list of sentences",
+    "numbers": "a list of numbers",
 }
 
 
@@ -114,6 +115,11 @@ def _check(value: Any, key: Key, where: str, path: str) -> None:
             _check_table(item, table(**key.keys), where, f"{path}[{n}]")
     elif key.kind in ("strs", "phrases"):
         _check_list(value, key, where, path)
+    elif key.kind == "numbers":
+        if not isinstance(value, list) or not value:
+            raise _fail(where, path, f"must be {key.expected()}, not {_show(value)}")
+        for item in value:
+            _check_number(item, replace(key, kind="number"), where, path)
     else:
         _check_scalar(value, key, where, path)
 
@@ -321,6 +327,7 @@ KIOSK = table(
 CALIBRATION = table(passage=TEXT)
 COMMANDS = table(
     unknown_word=opt(STR), min_confidence=opt(_FRACTION),
+    max_seconds=opt(number(0.2, 10.0)), clear_confidence=opt(_FRACTION), decoys=opt(PHRASES),
     steps=table(again=opt(PHRASES), next=opt(PHRASES), repeat=opt(PHRASES),
                 explain=opt(PHRASES), stop=opt(PHRASES)),
 )
@@ -342,6 +349,17 @@ LEARNED = table(thresholds=table(strength=_FRACTION, concern=_FRACTION))
 # recogniser hears instead of others (spoken form -> what is heard).
 AUGMENT = table(fillers=PHRASES, substitutions=Key("map", value=TEXT))
 
+# When the parent has finished (heard.listen.endofturn): silences in seconds.
+TURN = table(
+    checks_s=Key("numbers", lo=0.03, hi=10.0), complete_at=Key("numbers", lo=0.0, hi=1.0),
+    min_speech_s=opt(number(0.0, 10.0)), ceiling_s=number(0.3, 30.0),
+    fallback_silence_s=number(0.3, 10.0),
+)
+# A language's words that mean an answer goes on (a last word, or a word ending).
+TURN_WORDS = table(not_done_words=PHRASES, not_done_endings=opt(PHRASES))
+# What the screen says around a take.
+SESSION = table(your_turn=TEXT, ended_early=TEXT)
+
 # path inside prompts/ (``<lang>`` for any language folder) -> schema
 FILES: dict[str, Key] = {
     "pacing.toml": PACING,
@@ -359,5 +377,8 @@ FILES: dict[str, Key] = {
     "<lang>/scenarios/*.toml": SCENARIO,
     "report/wording.toml": REPORT,
     "learned.toml": LEARNED,
+    "turn.toml": TURN,
+    "<lang>/turn.toml": TURN_WORDS,
+    "<lang>/session.toml": SESSION,
     "<lang>/augment.toml": AUGMENT,
 }

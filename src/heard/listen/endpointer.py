@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Callable
 
 from heard.core.settings import FRAME_MS, EndpointSettings
 
@@ -26,17 +27,30 @@ class Event:
     time: float  # when the decision was made
     speech_start: float | None = None  # first speech frame of the turn
     speech_end: float | None = None  # end of the last speech frame of the turn
-    reason: str = ""  # for "end": "silence" | "max_turn"
+    reason: str = ""  # for "end": "silence" | "complete" (judged finished) | "max_turn" | "eof"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """End of turn by judgement: ask ``judge(silence_s)`` at each of ``checks_s``
+    seconds of silence (True = finished, end now); ``ceiling_s`` of silence ends
+    the turn whatever was said. Without it, ``end_silence_s`` does."""
+
+    judge: Callable[[float], bool]
+    checks_s: tuple[float, ...]
+    ceiling_s: float
 
 
 class Endpointer:
     """Feed ``push(is_speech)`` once per frame; read events from its return value."""
 
     def __init__(self, settings: EndpointSettings = EndpointSettings(),
-                 frame_s: float = FRAME_MS / 1000.0, listen_s: float | None = None) -> None:
+                 frame_s: float = FRAME_MS / 1000.0, listen_s: float | None = None,
+                 judged: Judged | None = None) -> None:
         self.settings = settings
         self.frame_s = frame_s
         self.listen_s = listen_s  # window for a turn to begin; None = wait forever
+        self.judged = judged
         self.reset()
 
     def reset(self) -> None:
@@ -52,6 +66,13 @@ class Endpointer:
     @property
     def time(self) -> float:
         return self._n * self.frame_s
+
+    @property
+    def speech_s(self) -> float:
+        """From the first to the last speech frame of the open turn (0 before it starts)."""
+        if self._start is None or self._last_speech is None:
+            return 0.0
+        return (self._last_speech + 1 - self._start) * self.frame_s
 
     def _t(self, frame_index: int) -> float:
         return frame_index * self.frame_s
@@ -95,13 +116,29 @@ class Endpointer:
             self._silence += 1
         start_t = self._t(self._start)
         end_t = self._t(self._last_speech + 1)
-        if self._silence * self.frame_s >= s.end_silence_s - 1e-9:
+        reason = self._silence_ends(s) if self._silence else None
+        if reason is not None:
             self.state = State.DONE
-            return [Event("end", self.time, start_t, end_t, reason="silence")]
+            return [Event("end", self.time, start_t, end_t, reason=reason)]
         if self.time - start_t >= s.max_turn_s:
             self.state = State.DONE
             return [Event("end", self.time, start_t, end_t, reason="max_turn")]
         return []
+
+    def _silence_ends(self, s: EndpointSettings) -> str | None:
+        """Does the silence so far end the turn, and why."""
+        silence = self._silence * self.frame_s
+        j = self.judged
+        if j is None:
+            return "silence" if silence >= s.end_silence_s - 1e-9 else None
+        if silence >= j.ceiling_s - 1e-9:
+            return "silence"
+        before = silence - self.frame_s
+        for c in j.checks_s:
+            if before < c - 1e-9 <= silence:  # this frame reached check c
+                if j.judge(silence):
+                    return "complete"
+        return None
 
     def finish(self) -> list[Event]:
         """The audio ran out (end of a file): close the turn if one is open."""

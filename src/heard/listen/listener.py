@@ -6,6 +6,10 @@ began (the end of the child's cue), using the capture times of the chunks,
 so the measured wait is the real wait even if the mic was muted for a while.
 The recogniser is fed only while speech is going on (with pre-roll), so its
 final result is ready as soon as the endpointer closes the turn.
+
+The VAD, the recogniser and the end-of-turn judge are parts handed in, so
+the timing and pre-roll logic is tested with scripted frames and scripted
+parts (tests/turn_harness.py), without a model or a microphone.
 """
 
 from __future__ import annotations
@@ -17,15 +21,30 @@ from typing import Callable, Protocol
 import numpy as np
 
 from heard.audio.capture import Chunk
-from heard.listen.endpointer import Endpointer, Event
+from heard.listen.endofturn import EndOfTurn, Verdict
+from heard.listen.endpointer import Endpointer, Event, Judged
 from heard.listen.recogniser import StreamingRecogniser
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript
 from heard.listen.vad import FRAME_S, FrameVad
 
+_JUDGE_WINDOW = int(8.0 / FRAME_S)  # frames the end-of-turn model reads (its 8 s)
+
 
 class Source(Protocol):
     def read(self, timeout: float = 0.1) -> Chunk | None: ...
+
+
+class Vad(Protocol):
+    def reset(self) -> None: ...
+    def is_speech(self, frame: np.ndarray) -> bool: ...
+
+
+class Recogniser(Protocol):
+    def reset(self, offset_s: float = 0.0) -> None: ...
+    def accept(self, samples: np.ndarray) -> None: ...
+    def partial(self) -> str: ...
+    def final(self) -> Transcript: ...
 
 
 @dataclass
@@ -39,6 +58,8 @@ class Turn:
     reason: str = ""  # how the turn ended: silence | max_turn | eof | until
     # time.monotonic() stamps: start (time 0), speech_end, end_of_turn, final_transcript
     stamps: dict[str, float] = field(default_factory=dict)
+    # Every end-of-turn judgement made in this turn (pauses judged unfinished, then the last).
+    verdicts: list[Verdict] = field(default_factory=list)
 
 
 class _TurnState:
@@ -49,8 +70,15 @@ class _TurnState:
         self.t0 = t0
         self.vad = listener.vad
         self.vad.reset()
-        self.ep = Endpointer(listener.endpoint, FRAME_S, listen_s)
+        self.eot = listener.end_of_turn
+        judged = None
+        if self.eot is not None and self.eot.model is not None:
+            self.eot.reset()
+            p = self.eot.policy
+            judged = Judged(self._judge, p.checks_s, p.ceiling_s)
+        self.ep = Endpointer(listener.endpoint, FRAME_S, listen_s, judged)
         self.rec = listener.recogniser
+        self.first = 0  # first frame the recogniser heard (start of speech less pre-roll)
         self.preroll = int(round(listener.endpoint.preroll_s / FRAME_S))
         self.on_event = on_event
         self.buf: list[np.ndarray] = []
@@ -92,11 +120,18 @@ class _TurnState:
         for ev in self.ep.push(speech):
             self._event(ev)
 
+    def _judge(self, silence_s: float) -> bool:
+        """Asked by the endpointer during a pause: has the parent finished?"""
+        frames = self.frames[max(self.first, len(self.frames) - _JUDGE_WINDOW):]
+        text = self.rec.partial() if self.rec is not None else ""
+        return self.eot.judge(np.concatenate(frames), text, silence_s, self.ep.speech_s).complete
+
     def _event(self, ev: Event) -> None:
+        if ev.kind == "start":
+            self.first = max(0, int(round(ev.speech_start / FRAME_S)) - self.preroll)
         if ev.kind == "start" and self.rec is not None:
-            first = max(0, int(round(ev.speech_start / FRAME_S)) - self.preroll)
-            self.rec.reset(offset_s=first * FRAME_S)
-            for f in self.frames[first:]:
+            self.rec.reset(offset_s=self.first * FRAME_S)
+            for f in self.frames[self.first:]:
                 self.rec.accept(f)
             self.speaking = True
         elif ev.kind in ("end", "silence"):
@@ -127,33 +162,49 @@ class _TurnState:
         self.stamps["speech_end"] = self.t0 + ev.speech_end
         transcript = self.rec.final() if self.rec is not None else Transcript("")
         self.stamps["final_transcript"] = time.monotonic()
+        verdicts = list(self.eot.verdicts) if self.ep.judged is not None else []
         return Turn("turn", samples, mask, transcript, ev.speech_start, ev.speech_end,
-                    ev.reason, self.stamps)
+                    ev.reason, self.stamps, verdicts)
 
 
 class TurnListener:
-    """VAD + endpointer + streaming recogniser, reset for every ``listen``.
+    """VAD + endpointer + streaming recogniser (+ end-of-turn judge), reset for every ``listen``.
 
     ``grammar`` restricts the recogniser to those words (voice commands).
     ``model`` None listens without recognition (transcripts stay empty).
+    The parts default to the real ones; ``vad``, ``recogniser`` (a factory
+    called once per turn) and ``end_of_turn`` replace them. ``end_of_turn``
+    None, or one without a model, ends turns after a fixed silence.
     """
 
     def __init__(self, model, vad_settings: VadSettings = VadSettings(),
                  endpoint_settings: EndpointSettings = EndpointSettings(),
-                 grammar: list[str] | None = None) -> None:
-        self.vad = FrameVad(vad_settings)
+                 grammar: list[str] | None = None, *, vad: Vad | None = None,
+                 recogniser: Callable[[], Recogniser | None] | None = None,
+                 end_of_turn: EndOfTurn | None = None) -> None:
+        self.vad = vad if vad is not None else FrameVad(vad_settings)
         self.endpoint = endpoint_settings
         self.model = model
         self.grammar = grammar
-        self.recogniser: StreamingRecogniser | None = None
+        self.end_of_turn = end_of_turn
+        self._make_recogniser = recogniser or self._vosk_recogniser
+        self.recogniser: Recogniser | None = None
 
-    def _fresh_recogniser(self) -> StreamingRecogniser | None:
+    @property
+    def end_of_turn_mode(self) -> str:
+        eot = self.end_of_turn
+        return eot.mode if eot is not None else "fixed silence"
+
+    def _vosk_recogniser(self) -> StreamingRecogniser | None:
         # A new recogniser per turn: after KaldiRecognizer.Reset() vosk keeps
         # counting word times from the audio of earlier turns (and carries its
         # adaptation over), so reset() alone gives later turns shifted times.
         if self.model is None:
             return None
         return StreamingRecogniser(self.model, RATE, grammar=self.grammar)
+
+    def _fresh_recogniser(self) -> Recogniser | None:
+        return self._make_recogniser()
 
     def listen(self, source: Source, listen_s: float | None, start: float | None = None,
                on_event: Callable[[Event], None] | None = None,

@@ -390,3 +390,97 @@ class _Progress:
             self.stream.write("\n")
         self.stream.write(f"downloaded {done / 1e6:.1f} MB\n")
         self.stream.flush()
+
+
+# ---------------------------------------------------------------- end-of-turn model
+
+@dataclass(frozen=True)
+class TurnModelFile:
+    """The Smart Turn model heard can fetch: one ONNX file, pinned by size and sha256."""
+
+    name: str
+    filename: str
+    url: str
+    size: int
+    sha256: str
+    note: str
+
+
+SMART_TURN = TurnModelFile(
+    "smart-turn", "smart-turn-v3.2-cpu.onnx",
+    "https://huggingface.co/pipecat-ai/smart-turn-v3/resolve/main/smart-turn-v3.2-cpu.onnx",
+    8679182, "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+    "end of turn: Smart Turn v3.2 (BSD-2), hears whether a pause is the end of an answer")
+
+TURN_MODEL_ENV = "HEARD_TURN_MODEL"
+
+
+def turn_model_url() -> str:
+    base = os.environ.get("HEARD_MODEL_BASE_URL")
+    if base:
+        return f"{base.rstrip('/')}/{SMART_TURN.filename}"
+    return SMART_TURN.url
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def find_turn_model() -> tuple[Path | None, str]:
+    """The Smart Turn file to use and how it was found, or (None, why not).
+
+    ``HEARD_TURN_MODEL`` first (a file, or ``off`` to use the fixed-silence
+    endpointer), then the same places as vosk models. A file of the wrong
+    size is skipped (a half copy), never loaded.
+    """
+    env = os.environ.get(TURN_MODEL_ENV)
+    if env:
+        if env.strip().lower() in ("off", "none", "0"):
+            return None, f"{TURN_MODEL_ENV}={env}"
+        p = Path(env).expanduser()
+        if not p.is_file():
+            raise ModelMissing(f"{TURN_MODEL_ENV}: no end-of-turn model at {p}; "
+                               "run `heard models fetch smart-turn` or unset it")
+        return p, TURN_MODEL_ENV
+    for where, d in search_dirs():
+        p = d / SMART_TURN.filename
+        try:
+            if p.is_file() and p.stat().st_size == SMART_TURN.size:
+                return p, where
+        except OSError:
+            continue
+    return None, "not installed (`heard models fetch smart-turn` adds it, 9 MB)"
+
+
+def fetch_turn_model(dest=None, progress: bool = True) -> Path:
+    """Download the Smart Turn file, check its size and sha256, rename it into place."""
+    dest = Path(dest).expanduser() if dest else models_dir_for_install()
+    target = dest / SMART_TURN.filename
+    if target.is_file() and target.stat().st_size == SMART_TURN.size \
+            and file_sha256(target) == SMART_TURN.sha256:
+        if progress:
+            print(f"{SMART_TURN.name} is already installed", file=sys.stderr)
+        return target
+    url = turn_model_url()
+    known = KnownModel(url, SMART_TURN.size, f"sha256:{SMART_TURN.sha256}", SMART_TURN.note)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=dest, prefix=".smart-turn.partial-") as work:
+            part = Path(work) / SMART_TURN.filename
+            _download(url, part, SMART_TURN.name, dest, known, progress)
+            size = part.stat().st_size
+            damaged = f"the download of {SMART_TURN.name} is damaged"
+            if size != SMART_TURN.size:
+                raise HeardError(f"{damaged} ({size} bytes, expected {SMART_TURN.size}); "
+                                 "run `heard models fetch smart-turn` again")
+            if file_sha256(part) != SMART_TURN.sha256:
+                raise HeardError(f"{damaged} (sha256 checksum mismatch); "
+                                 "run `heard models fetch smart-turn` again")
+            os.replace(part, target)
+    except OSError as exc:
+        raise _disk_error(exc, SMART_TURN.name, dest) from None
+    return target

@@ -80,13 +80,20 @@ class StreamingRecogniser:
         if self._rec.AcceptWaveform(data):
             self._take(self._rec.Result())
 
+    def partial(self) -> str:
+        """The words recognised so far in this turn, the unfinished tail included."""
+        tail = json.loads(self._rec.PartialResult()).get("partial", "")
+        return " ".join(t for t in (*self._texts, tail) if t).strip()
+
     def _take(self, raw: str) -> None:
         res = json.loads(raw)
         text = res.get("text", "").strip()
         if text:
             self._texts.append(text)
         for w in res.get("result", []):
-            if w.get("word") in _FILLERS:
+            # With a command grammar the catch-all word is kept: "[unk] stop" is
+            # not the command "stop" (it must be said alone to count).
+            if w.get("word") in _FILLERS and self._grammar is None:
                 continue
             self._words.append(Word(
                 word=w["word"],

@@ -165,8 +165,12 @@ def check_model(s: CheckSettings) -> CheckResult:
         t0 = time.monotonic()
         load_model(path)
         took = time.monotonic() - t0
-        return CheckResult("model", PASS, f"{path.name} loads ({took:.1f} s) from {path}",
-                           values={"path": str(path), "load_s": round(took, 2)})
+        from heard.listen.turnmodel import describe_end_of_turn
+
+        eot = describe_end_of_turn()
+        return CheckResult("model", PASS, f"{path.name} loads ({took:.1f} s) from {path}; {eot}",
+                           values={"path": str(path), "load_s": round(took, 2),
+                                   "end_of_turn": eot.split(": ", 1)[1]})
 
     return _guard("model", "run `heard models fetch`, or point --model at an unpacked vosk model", run)
 

@@ -20,11 +20,23 @@ from heard.core.settings import EndpointSettings
 from heard.core.transcript import Transcript
 
 STEPS = ("again", "next", "repeat", "explain", "stop")
-KEYS = {"": "next", "n": "next", "a": "again", "r": "repeat", "e": "explain", "q": "stop"}
+KEYS = {"": "next", "n": "next", "a": "again", "r": "repeat", "e": "explain", "q": "stop",
+        "w": "continue"}  # "I wasn't finished": a key only, after a pause judged final
 KEY_HELP = "Enter/n = next, a = again, r = hear the child again, e = explain, q = quit"
+CLEAR_STEPS = ("stop", "start")  # they end something: a clear match only
 # Commands are single short words: start quickly and end after a short pause.
 COMMAND_ENDPOINT = EndpointSettings(start_s=0.15, preroll_s=0.3, end_silence_s=0.6,
                                     max_turn_s=4.0)
+
+
+def command_hint(words: CommandWords) -> str:
+    """The command words that work now, one per step: "Or say: again, next, ..."."""
+    first: dict[str, str] = {}
+    for phrase, step in words.phrases.items():
+        first.setdefault(step, phrase)
+    said = ", ".join(f'"{first[s]}" ({s})' if first[s] != s else f'"{s}"'
+                     for s in STEPS if s in first)
+    return f"Or say one of these on its own: {said}."
 
 
 def key_to_step(line: str) -> str | None:
@@ -39,21 +51,33 @@ class CommandWords:
     phrases: dict[str, str]  # spoken phrase -> step
     unknown_word: str = ""  # the model's catch-all word, "" if it has none
     min_confidence: float = 0.5
+    # Everyday words that soak up speech that is not a command, for models
+    # without a catch-all word: without them the recogniser forces any speech
+    # onto the nearest command ("잠깐만요" became "종료", stop).
+    decoys: tuple[str, ...] = ()
+    max_seconds: float = 2.0  # a command is short: longer speech is talk, not a command
+    # Steps that end something (stop, start a visit) need this much confidence.
+    clear_confidence: float = 0.8
 
     def grammar(self) -> list[str]:
-        g = list(self.phrases)
+        g = list(self.phrases) + [d for d in self.decoys if d not in self.phrases]
         return g + [self.unknown_word] if self.unknown_word else g
 
-    def match(self, transcript: Transcript) -> str | None:
+    def match(self, transcript: Transcript, seconds: float | None = None) -> str | None:
         """The step an utterance asks for: it must be one command phrase (said
-        once or repeated) with every word confidently heard, else None."""
+        once or repeated), alone, short, with every word confidently heard;
+        anything else is None, never the nearest command."""
         words = transcript.words
+        if seconds is not None and seconds > self.max_seconds:
+            return None
         if not words or any(w.conf < self.min_confidence for w in words):
             return None
         text = " ".join(w.word for w in words)
         for phrase, step in self.phrases.items():
             n = len(phrase.split())
             if n and len(words) % n == 0 and text == " ".join([phrase] * (len(words) // n)):
+                if step in CLEAR_STEPS and min(w.conf for w in words) < self.clear_confidence:
+                    return None
                 return step
         return None
 
@@ -83,8 +107,13 @@ def load_command_words(lang: str) -> CommandWords:
             phrases[key] = step
     if not phrases:
         raise HeardError(f"command words file {path.name}: no command words")
+    decoys = data.get("decoys", [])
+    if not isinstance(decoys, list) or not all(isinstance(d, str) and d.strip() for d in decoys):
+        raise HeardError(f"command words file {path.name}: 'decoys' must be a list of words")
     return CommandWords(lang, phrases, str(data.get("unknown_word", "")),
-                        float(data.get("min_confidence", 0.5)))
+                        float(data.get("min_confidence", 0.5)),
+                        tuple(d.strip() for d in decoys), float(data.get("max_seconds", 2.0)),
+                        float(data.get("clear_confidence", 0.8)))
 
 
 class KeyInput:
@@ -114,6 +143,17 @@ class KeyInput:
 
     def pending(self) -> bool:
         return not self._lines.empty()
+
+    def drain(self) -> int:
+        """Discard lines typed before now (Enter during the narration, q during
+        a take): a key counts only at the prompt it answers. Returns how many."""
+        n = 0
+        while True:
+            try:
+                self._lines.get_nowait()
+            except queue.Empty:
+                return n
+            n += 1
 
     def get(self, timeout: float | None = None) -> str | None:
         try:
@@ -156,6 +196,8 @@ class StepWaiter:
         self.source = source
 
     def wait(self, on_heard: Callable[[str, str | None], None] | None = None) -> str:
+        """The next step; keys typed before this prompt are discarded."""
+        self.keys.drain()
         voice = self.listener is not None and self.source is not None and self.words is not None
         while True:
             if self.keys.pending():
@@ -173,7 +215,9 @@ class StepWaiter:
             turn = self.listener.listen(self.source, None, until=self.keys.pending)
             if turn.kind != "turn":
                 continue
-            step = self.words.match(turn.transcript)
+            seconds = (turn.speech_end - turn.speech_start
+                       if turn.speech_start is not None and turn.speech_end is not None else None)
+            step = self.words.match(turn.transcript, seconds)
             if on_heard is not None:
                 on_heard(turn.transcript.text, step)
             if step:

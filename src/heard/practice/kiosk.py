@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import replace, dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -149,8 +149,10 @@ def start_words(lang: str, wording: KioskWording) -> CommandWords:
         raise HeardError(f"no spoken start words for language {lang!r}; add `{lang} = [...]` "
                          "under [start] in prompts/en/kiosk.toml")
     commands = load_command_words(lang)
-    return CommandWords(lang, {" ".join(p.lower().split()): "start" for p in phrases},
-                        commands.unknown_word, commands.min_confidence)
+    # The step commands' decoys are tuned against the step words, not these
+    # (a decoy took the place of "시작"); the whole phrase is needed anyway.
+    return replace(commands, phrases={" ".join(p.lower().split()): "start" for p in phrases},
+                   decoys=())
 
 
 # ------------------------------------------------------------ adapted parts
@@ -173,10 +175,6 @@ class KioskKeys(KeyInput):
 
     def disarm(self) -> None:
         self._deadline = None
-
-    def drain(self) -> None:
-        while self.get(0) is not None:
-            pass
 
     def _check(self) -> None:
         if self.stopping.is_set():
@@ -355,7 +353,8 @@ class Kiosk:
                 self.keys.get(0)
                 return "key"
             turn = self.start_listener.listen(self.capture, None, until=self.keys.pending)
-            if turn.kind == "turn" and self.words.match(turn.transcript):
+            seconds = (turn.speech_end - turn.speech_start) if turn.kind == "turn" else None
+            if turn.kind == "turn" and self.words.match(turn.transcript, seconds):
                 return "voice"
 
     def _visit(self, how: str) -> None:

@@ -11,19 +11,38 @@ from __future__ import annotations
 import math
 import random
 import sys
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, TextIO
 
 import numpy as np
 
 from heard.audio.capture import MicCapture, MicrophoneLost
 from heard.practice.controls import (COMMAND_ENDPOINT, KEY_HELP, KeyInput, PushToTalk, StepWaiter,
-                       load_command_words)
+                       command_hint, load_command_words)
+from heard.audio.resample import resample
+from heard.core.paths import language_dir, read_toml
+from heard.core.transcript import Transcript, Word
+from heard.listen.echogate import EchoGate
 from heard.listen.listener import Turn, TurnListener
+from heard.listen.vad import FRAME_S, FrameVad
 from heard.core.scenarios import Scenario, all_scenarios, get_scenario
-from heard.core.settings import RATE, EndpointSettings, VadSettings
+from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.audio.speech_out import ADULT, CHILD, Voice
+
+
+def load_session_wording() -> dict[str, str]:
+    """What the screen says around a take (prompts/<lang>/session.toml)."""
+    path = language_dir() / "session.toml"
+    data = read_toml(path, "session wording file")
+    need = ("your_turn", "ended_early")
+    missing = [k for k in need if not isinstance(data.get(k), str)]
+    if missing:
+        from heard.core.errors import HeardError
+
+        raise HeardError(f"session wording file {path.name}: '{missing[0]}' must be a line of text")
+    return {k: data[k].strip() for k in need}
 
 
 @dataclass
@@ -38,7 +57,8 @@ class SessionSettings:
     once: bool = False  # one take, then stop
     voice_commands: bool = True
     push_to_talk: bool = False  # a key/button press ends the turn instead of silence
-    # Microphone stays muted this long after our sound ends (room echo, output latency).
+    # Microphone stays muted this long after narration and feedback end (room echo,
+    # output latency). Not after the cue: the answer may begin at once (see EchoGate).
     echo_tail_s: float = 0.5
     vad: VadSettings = field(default_factory=VadSettings)
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
@@ -55,6 +75,8 @@ class TakeResult:
     turn: Turn
     latency: dict[str, float]
     compared: bool  # the feedback compared this take with the previous one
+    cue_offset: float = 0.0  # where the cue ended in the take's audio (> 0 after a barge-in)
+    cue_end: float = math.nan  # time.monotonic() when the cue ended
 
 
 class PracticeSession:
@@ -67,7 +89,7 @@ class PracticeSession:
 
     def __init__(self, settings: SessionSettings, *, model=None, capture=None, player=None,
                  synth=None, keys: KeyInput | None = None, out: TextIO | None = None,
-                 analyse: Callable | None = None, baseline=None) -> None:
+                 analyse: Callable | None = None, baseline=None, end_of_turn=None) -> None:
         self.settings = settings
         self.model = model
         self.capture = capture
@@ -77,6 +99,7 @@ class PracticeSession:
         self.out = out if out is not None else sys.stdout
         self._analyse = analyse
         self.baseline = baseline
+        self.end_of_turn = end_of_turn  # heard.listen.endofturn.EndOfTurn; None = load it
         self.on_event: list[Callable[[str, dict], None]] = []
         self.on_take: list[Callable] = []
         self.takes: list[TakeResult] = []
@@ -119,7 +142,17 @@ class PracticeSession:
         if self.capture is None:
             self.capture = MicCapture(s.input_device).open()
             self._owned.append(self.capture)
-        self.listener = TurnListener(self.model, s.vad, s.endpoint)
+        if self.end_of_turn is None:
+            from heard.listen.turnmodel import load_end_of_turn
+
+            self.end_of_turn = load_end_of_turn(s.lang)
+        endpoint = s.endpoint
+        if self.end_of_turn.model is None:  # fixed-silence fallback: its length is in the policy
+            endpoint = replace(endpoint, end_silence_s=self.end_of_turn.policy.fallback_silence_s)
+        self.gate = EchoGate(FrameVad(s.vad))
+        self.listener = TurnListener(self.model, s.vad, endpoint, vad=self.gate,
+                                     end_of_turn=self.end_of_turn)
+        self.wording = load_session_wording()
         if self.keys is None:
             self.keys = KeyInput()
         cmd_listener = (TurnListener(self.model, s.vad, COMMAND_ENDPOINT, grammar=words.grammar())
@@ -171,9 +204,13 @@ class PracticeSession:
             if self.settings.once:
                 return "stop"
             step = self._wait_step()
-            while step == "explain":
-                details = result.analysis.feedback.details
-                self._say(" ".join(details) or "There is nothing more to add.", ADULT, "explain")
+            while step in ("explain", "continue"):
+                if step == "continue":  # "I wasn't finished": the same take goes on
+                    result = self._continue(scenario, result, previous)
+                else:
+                    details = result.analysis.feedback.details
+                    self._say(" ".join(details) or "There is nothing more to add.", ADULT,
+                              "explain")
                 step = self._wait_step()
             if step not in ("again", "repeat"):
                 return step
@@ -184,15 +221,16 @@ class PracticeSession:
         self._print(f"\n== {scenario.title} ==")
         if narrate:
             self._say(scenario.narration, ADULT, "narration")
-        cue_end = self._say(scenario.cue, CHILD, "cue")
-        self._emit("listening", cue_end=cue_end, listen_s=scenario.listen_seconds)
-        self._print("(listening...)" + (" press Enter when you have finished."
-                                        if self.settings.push_to_talk else ""))
-        until = PushToTalk(self.keys).until() if self.settings.push_to_talk else None
-        turn = self.listener.listen(self.capture, None if until else scenario.listen_seconds,
-                                    start=cue_end, until=until)
+        turn, cue_end, offset = self._cue_and_listen(scenario)
         self._emit("take", turn=turn)
-        analysis = self._analyse(scenario, turn.samples, turn.transcript, cue_end=0.0,
+        return self._judge(scenario, turn, offset, previous, cue_end)
+
+    def _judge(self, scenario: Scenario, turn: Turn, offset: float, previous,
+               cue_end: float) -> TakeResult:
+        """Analyse the take, show and speak the feedback, hand the take on."""
+        if turn.reason == "complete":
+            self._print(self.wording["ended_early"])
+        analysis = self._analyse(scenario, turn.samples, turn.transcript, cue_end=offset,
                                  baseline=self.baseline, mask=turn.mask, previous=previous)
         t_analysis = time.monotonic()
         self._show(analysis)
@@ -202,11 +240,113 @@ class PracticeSession:
         analysis.latency = latency
         if self.settings.verbose:
             self._print("latency: " + ", ".join(f"{k} {v:+.3f} s" for k, v in latency.items()))
-        result = TakeResult(scenario.id, analysis, turn, latency, previous is not None)
+        result = TakeResult(scenario.id, analysis, turn, latency, previous is not None,
+                            offset, cue_end)
         self.takes.append(result)
         for cb in self.on_take:
             cb(analysis, latency, samples=turn.samples)
         return result
+
+    def _continue(self, scenario: Scenario, result: TakeResult, previous) -> TakeResult:
+        """Listen again and judge the answer as one take: the first part, then the rest."""
+        self._print(self.wording["your_turn"])
+        start = time.monotonic()
+        self._emit("listening", cue_end=start, listen_s=scenario.listen_seconds)
+        more = self.listener.listen(self.capture, scenario.listen_seconds, start=start)
+        first = result.turn
+        shift = len(first.samples) / RATE
+        words = first.transcript.words + [
+            Word(w.word, None if w.start is None else round(w.start + shift, 3),
+                 None if w.end is None else round(w.end + shift, 3), w.conf)
+            for w in more.transcript.words]
+        text = " ".join(t for t in (first.transcript.text, more.transcript.text) if t)
+        turn = replace(first, samples=np.concatenate([first.samples, more.samples]),
+                       mask=np.concatenate([first.mask, more.mask]),
+                       transcript=Transcript(text, words), stamps=more.stamps,
+                       speech_end=(more.speech_end + shift if more.speech_end is not None
+                                   else first.speech_end), reason=more.reason)
+        self._emit("take", turn=turn)
+        return self._judge(scenario, turn, result.cue_offset, previous, result.cue_end)
+
+    def _cue_and_listen(self, scenario: Scenario) -> tuple[Turn, float, float]:
+        """Play the child's cue and listen from its start, so an answer that
+        begins during the cue is taken (the cue stops) instead of lost.
+
+        Returns the turn cut to start at the cue's end (or at the answer, if
+        it came first), the cue's end (monotonic), and where the cue ended in
+        the take (0, or more for a barge-in: the wait is then zero).
+        """
+        s = self.settings
+        until = PushToTalk(self.keys).until() if s.push_to_talk else None
+        self._listen_s = scenario.listen_seconds
+        cue_s = 0.0
+        box: dict[str, float] = {}
+        self._emit("cue_start", text=scenario.cue)
+        self._print(f'Child: "{scenario.cue}"')
+        if s.speak and scenario.cue.strip():
+            samples, rate = self.synth.synthesise(scenario.cue, CHILD)
+            cue_s = len(samples) / rate
+            t0 = time.monotonic()
+            self.gate.expect(resample(np.asarray(samples, np.float32), rate, RATE) * 32767, 0.0)
+            self.capture.mute_until(t0)  # open: the answer may begin over the cue
+            player = threading.Thread(target=self._play_cue, args=(samples, rate, box, t0),
+                                      name="heard-cue", daemon=True)
+            self._emit("cue_playing", seconds=cue_s)
+            player.start()
+        else:
+            t0 = box["end"] = time.monotonic()
+            self._cue_done(box["end"])
+        self._print(self.wording["your_turn"] + (" Press Enter when you have finished."
+                                                 if s.push_to_talk else ""))
+
+        def barge_in(ev) -> None:
+            if ev.kind == "start" and "end" not in box:
+                self.player.stop()  # the parent is answering: the child falls silent
+
+        # The window for an answer to begin runs from the cue's end; the cue's
+        # own start-up (a waking sink) may add up to a second to its length.
+        window = None if until else (cue_s + 1.0 if cue_s else 0.0) + scenario.listen_seconds
+        turn = self.listener.listen(self.capture, window, start=t0, on_event=barge_in, until=until)
+        while "end" not in box:
+            time.sleep(0.01)
+        self.gate.clear()
+        if "error" in box:  # the speaker failed mid-cue: the same error as any playback
+            raise box["error"]
+        cue_end = box["end"]
+        shifted, offset = self._from_cue_end(turn, cue_end - t0)
+        return shifted, cue_end, offset
+
+    def _play_cue(self, samples, rate, box: dict, t0: float) -> None:
+        try:
+            end = self.player.play(samples, rate)
+        except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
+            box["error"], box["end"] = exc, time.monotonic()
+            return
+        self.gate.ended(end - t0)  # cut short by a barge-in: expect no more of it
+        box["end"] = end
+        self._cue_done(end)
+
+    def _cue_done(self, end: float) -> None:
+        self._emit("cue_end", end=end)
+        self._emit("listening", cue_end=end, listen_s=self._listen_s)
+
+    @staticmethod
+    def _from_cue_end(turn: Turn, offset: float) -> tuple[Turn, float]:
+        """The take from the cue's end, or from just before an answer that came sooner."""
+        cut = offset
+        if turn.speech_start is not None and turn.speech_start < offset:
+            cut = max(0.0, turn.speech_start - 0.06)
+        k = int(cut / FRAME_S)
+        cut = k * FRAME_S
+        words = [Word(w.word, None if w.start is None else round(w.start - cut, 3),
+                      None if w.end is None else round(w.end - cut, 3), w.conf)
+                 for w in turn.transcript.words]
+        shifted = replace(
+            turn, samples=turn.samples[k * FRAME_SAMPLES:], mask=turn.mask[k:],
+            transcript=Transcript(turn.transcript.text, words),
+            speech_start=None if turn.speech_start is None else turn.speech_start - cut,
+            speech_end=None if turn.speech_end is None else turn.speech_end - cut)
+        return shifted, round(offset - cut, 3)
 
     @staticmethod
     def _latency(turn: Turn, cue_end: float, t_analysis: float, t_feedback: float) -> dict:
@@ -224,6 +364,8 @@ class PracticeSession:
     def _wait_step(self) -> str:
         self._emit("awaiting_step")
         self._print(f"[{KEY_HELP}]")
+        if self.steps.words is not None and self.steps.listener is not None:
+            self._print(command_hint(self.steps.words))
 
         def heard(text: str, step: str | None) -> None:
             self._emit("heard", text=text, step=step)
@@ -246,10 +388,11 @@ class PracticeSession:
         else:
             self.capture.mute_until(math.inf)
             samples, rate = self.synth.synthesise(text, voice)
-            if stamps is not None:
-                stamps["feedback_start"] = time.monotonic()
             self._emit(f"{what}_playing", seconds=len(samples) / rate)
-            end = self.player.play(samples, rate)
+            # Feedback follows the parent's answer: its lead silence is dead air.
+            end = self.player.play(samples, rate, trim_lead=what == "feedback")
+            if stamps is not None:  # when the first audible sample left the speaker
+                stamps["feedback_start"] = getattr(self.player, "last_start", end)
             self.capture.mute_until(end + self.settings.echo_tail_s)
         self._emit(f"{what}_end", end=end)
         return end

@@ -1,0 +1,135 @@
+"""The end-of-turn decision: is this pause the end of the answer?
+
+Pure logic plus an injected model: the endpointer asks ``judge`` at the
+silence lengths the policy names (``checks_s``); a finished-sounding answer
+ends the turn at once, anything else keeps listening up to ``ceiling_s``.
+Words first (a partial result ending on "and", "because", "um" is not done),
+then the model. The policy is data (prompts/turn.toml, the words in prompts/<lang>/turn.toml), so a facilitator can
+trade speed for patience without touching code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from heard.core.errors import HeardError
+from heard.core.paths import language_dir, prompts_dir, read_toml
+
+
+@dataclass(frozen=True)
+class TurnPolicy:
+    checks_s: tuple[float, ...] = (0.25, 1.0)  # silence at which the model is asked
+    complete_at: tuple[float, ...] = (0.9, 0.6)  # P(finished) that ends the turn, per check
+    ceiling_s: float = 3.0  # silence that ends the turn whatever was judged
+    fallback_silence_s: float = 1.2  # no model: a fixed silence ends the turn
+    min_speech_s: float = 1.0  # less speech than this: not judged before the last check
+    not_done_words: frozenset[str] = frozenset()
+    not_done_endings: tuple[str, ...] = ()
+
+
+def load_turn_policy(lang: str = "en") -> TurnPolicy:
+    """Read prompts/turn.toml and prompts/<lang>/turn.toml (the language's words);
+    any bad value is one line naming the key."""
+    path = prompts_dir() / "turn.toml"
+    data = read_toml(path, "end-of-turn settings file")
+
+    def num(key: str, lo: float, hi: float) -> float:
+        v = data.get(key)
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
+            raise HeardError(f"end-of-turn settings file {path.name}: '{key}' must be a number "
+                             f"from {lo} to {hi} (got {v!r})")
+        return float(v)
+
+    checks = data.get("checks_s")
+    if (not isinstance(checks, list) or not checks
+            or not all(isinstance(c, (int, float)) and 0.03 <= c <= 10 for c in checks)):
+        raise HeardError(f"end-of-turn settings file {path.name}: 'checks_s' must be a list of "
+                         "silence lengths in seconds (e.g. [0.25, 1.0])")
+    ceiling = num("ceiling_s", 0.3, 30.0)
+    if max(checks) >= ceiling:
+        raise HeardError(f"end-of-turn settings file {path.name}: every check in 'checks_s' "
+                         f"must come before 'ceiling_s' ({ceiling})")
+    words_path = language_dir(lang) / "turn.toml"
+    words = read_toml(words_path, "end-of-turn words file") if words_path.is_file() else {}
+    at = data.get("complete_at")
+    at = [at] * len(checks) if isinstance(at, (int, float)) and not isinstance(at, bool) else at
+    if (not isinstance(at, list) or len(at) != len(checks)
+            or not all(isinstance(a, (int, float)) and 0 <= a <= 1 for a in at)):
+        raise HeardError(f"end-of-turn settings file {path.name}: 'complete_at' must be a "
+                         "probability from 0 to 1, or one per entry of 'checks_s'")
+    order = sorted(range(len(checks)), key=lambda i: checks[i])
+    return TurnPolicy(
+        checks_s=tuple(float(checks[i]) for i in order),
+        complete_at=tuple(float(at[i]) for i in order),
+        ceiling_s=ceiling,
+        fallback_silence_s=num("fallback_silence_s", 0.3, 10.0),
+        min_speech_s=num("min_speech_s", 0.0, 10.0) if "min_speech_s" in data else 1.0,
+        not_done_words=frozenset(w.lower() for w in words.get("not_done_words", [])),
+        not_done_endings=tuple(words.get("not_done_endings", [])),
+    )
+
+
+class TurnModel(Protocol):
+    def probability(self, samples: np.ndarray) -> float: ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    complete: bool
+    why: str  # "model" | "words" (a not-done word) | "too short" | "no model"
+    probability: float | None = None
+    cost_ms: float = 0.0  # the model's own time for this decision
+
+
+@dataclass
+class EndOfTurn:
+    """Words, then the model. Keeps every verdict of the current turn."""
+
+    policy: TurnPolicy
+    model: TurnModel | None
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str:
+        return "model" if self.model is not None else "fixed silence"
+
+    def reset(self) -> None:
+        self.verdicts = []
+
+    def not_done(self, text: str) -> bool:
+        words = text.lower().split()
+        if not words:
+            return False
+        last = words[-1].strip(".,!?;:")
+        return last in self.policy.not_done_words or (
+            bool(self.policy.not_done_endings) and last.endswith(self.policy.not_done_endings))
+
+    def threshold(self, silence_s: float) -> float:
+        """The probability needed at this much silence (the last check passed)."""
+        p = self.policy
+        passed = [a for c, a in zip(p.checks_s, p.complete_at) if c <= silence_s + 1e-6]
+        return passed[-1] if passed else p.complete_at[0]
+
+    def judge(self, samples: np.ndarray, text: str, silence_s: float = 0.0,
+              speech_s: float | None = None) -> Verdict:
+        """``samples``: the turn's audio up to now; ``text``: the words recognised so far;
+        ``speech_s``: how long the parent has spoken (None: not known, not checked)."""
+        p = self.policy
+        early = silence_s < p.checks_s[-1] - 1e-6
+        if self.not_done(text):
+            v = Verdict(False, "words")
+        elif speech_s is not None and speech_s < p.min_speech_s and early:
+            v = Verdict(False, "too short")  # "uh so" is not an answer yet
+        elif self.model is None:
+            v = Verdict(False, "no model")
+        else:
+            t = time.perf_counter()
+            p = self.model.probability(samples)
+            v = Verdict(p >= self.threshold(silence_s), "model", p,
+                        (time.perf_counter() - t) * 1000.0)
+        self.verdicts.append(v)
+        return v
