@@ -12,19 +12,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from heard.analysis import pacing as pacing_mod
+from heard.analysis.baseline import Baseline
+from heard.analysis.combine import combine
 from heard.analysis.feedback import Feedback, TakeSummary, compose
 from heard.analysis.findings import Finding
-from heard.analysis.baseline import Baseline
-from heard.analysis.prosody import Prosody, measure as measure_prosody
+from heard.analysis.prosody import Prosody
+from heard.analysis.prosody import measure as measure_prosody
+from heard.analysis.tone import rate_findings, tone_findings
+from heard.analysis.wordchoice import WordChoiceResult, analyse_word_choice
 from heard.core.errors import HeardError
 from heard.core.rules import Rules, load_rules
 from heard.core.scenarios import Scenario
-from heard.analysis.tone import rate_findings, tone_findings
-from heard.core.transcript import Transcript
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings
+from heard.core.transcript import Transcript
 from heard.listen.vad import FRAME_S, speech_mask
-from heard.analysis.combine import combine
-from heard.analysis.wordchoice import WordChoiceResult, analyse_word_choice
 
 _AREA_ORDER = {"word_choice": 0, "pacing": 1, "tone": 2}
 # No spoken answer comes near this (a 30 s turn is under 150 words); beyond it the

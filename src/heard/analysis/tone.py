@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from heard.analysis.baseline import Baseline
 from heard.analysis.findings import Finding
+from heard.analysis.prosody import Prosody
 from heard.core import schema
 from heard.core.paths import read_toml
 from heard.core.rules import ToneSettings, load_rules
-from heard.analysis.baseline import Baseline
-from heard.analysis.prosody import Prosody
 
 REF_HZ = 100.0  # absolute pitch is reported in semitones re 100 Hz
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from heard.core.errors import BadAudio, HeardError
 from heard.audio.wavio import read_wav_native
+from heard.core.errors import BadAudio, HeardError
 
 LEAD_SILENCE_S = 0.2  # sleeping sinks (Bluetooth, HDMI, USB) clip the first syllable
 EMPTY_RATE = 22050  # espeak-ng's native rate; used for the silence of empty text

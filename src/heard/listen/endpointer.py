@@ -8,9 +8,9 @@ first frame fed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable
 
 from heard.core.settings import FRAME_MS, EndpointSettings
 

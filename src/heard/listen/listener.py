@@ -15,17 +15,18 @@ parts (tests/turn_harness.py), without a model or a microphone.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from heard.audio.capture import Chunk
+from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
+from heard.core.transcript import Transcript
 from heard.listen.endofturn import EndOfTurn, Verdict
 from heard.listen.endpointer import Endpointer, Event, Judged
 from heard.listen.recogniser import StreamingRecogniser
-from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
-from heard.core.transcript import Transcript
 from heard.listen.vad import FRAME_S, FrameVad
 
 _JUDGE_WINDOW = int(8.0 / FRAME_S)  # frames the end-of-turn model reads (its 8 s)

@@ -25,8 +25,8 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from heard.core import paths
-from heard.core.safeio import shown
 from heard.core.errors import HeardError, ModelMissing
+from heard.core.safeio import shown
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 DEFAULT_BASE_URL = "https://alphacephei.com/vosk/models"

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from heard.core.errors import ModelMissing
-from heard.listen.models import check_model_dir
 from heard.core.settings import RATE
 from heard.core.transcript import Transcript, Word
+from heard.listen.models import check_model_dir
 
 _FILLERS = {"[unk]", "<unk>"}
 

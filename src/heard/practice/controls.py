@@ -10,14 +10,15 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import TextIO
 
 from heard.core.errors import HeardError
-from heard.listen.listener import Source, TurnListener
 from heard.core.paths import prompts_dir, read_toml
 from heard.core.settings import EndpointSettings
 from heard.core.transcript import Transcript
+from heard.listen.listener import Source, TurnListener
 
 STEPS = ("again", "next", "repeat", "explain", "stop")
 KEYS = {"": "next", "n": "next", "a": "again", "r": "repeat", "e": "explain", "q": "stop",

@@ -16,20 +16,20 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import replace, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from heard.audio import devices
 from heard.audio.capture import MicCapture, MicrophoneLost
-from heard.practice.controls import COMMAND_ENDPOINT, CommandWords, KeyInput, load_command_words
 from heard.core.errors import DeviceError, HeardError
-from heard.listen.listener import TurnListener
 from heard.core.paths import language_dir, read_toml
 from heard.core.safeio import read_text_file, shown
-from heard.store.recording import RecordingSettings, TakeRecorder
 from heard.core.scenarios import all_scenarios
+from heard.listen.listener import TurnListener
+from heard.practice.controls import COMMAND_ENDPOINT, CommandWords, KeyInput, load_command_words
 from heard.practice.session import PracticeSession, SessionSettings
+from heard.store.recording import RecordingSettings, TakeRecorder
 
 
 class KioskStop(BaseException):

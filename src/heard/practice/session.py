@@ -13,23 +13,31 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, TextIO
+from typing import TextIO
 
 import numpy as np
 
 from heard.audio.capture import MicCapture, MicrophoneLost
-from heard.practice.controls import (COMMAND_ENDPOINT, KEY_HELP, KeyInput, PushToTalk, StepWaiter,
-                       command_hint, load_command_words)
 from heard.audio.resample import resample
+from heard.audio.speech_out import ADULT, CHILD, Voice
 from heard.core.paths import language_dir, read_toml
+from heard.core.scenarios import Scenario, all_scenarios, get_scenario
+from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript, Word
 from heard.listen.echogate import EchoGate
 from heard.listen.listener import Turn, TurnListener
 from heard.listen.vad import FRAME_S, FrameVad
-from heard.core.scenarios import Scenario, all_scenarios, get_scenario
-from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
-from heard.audio.speech_out import ADULT, CHILD, Voice
+from heard.practice.controls import (
+    COMMAND_ENDPOINT,
+    KEY_HELP,
+    KeyInput,
+    PushToTalk,
+    StepWaiter,
+    command_hint,
+    load_command_words,
+)
 
 
 def load_session_wording() -> dict[str, str]:
@@ -121,8 +129,8 @@ class PracticeSession:
             self.model = load_model(resolve_model(s.model))
         words = load_command_words(s.lang) if s.voice_commands and not s.once else None
         if self._analyse is None:
-            from heard.analysis.take import analyse_audio
             from heard.analysis.lexicon import load_lexicon
+            from heard.analysis.take import analyse_audio
 
             self._analyse = analyse_audio
             load_lexicon()  # parse the phrase lists now, not during the first take
