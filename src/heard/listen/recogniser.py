@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class StreamingRecogniser:
         self._model = model
         self._rate = rate
         self._grammar = grammar
-        self._rec = None
+        self._rec: Any  # a vosk.KaldiRecognizer (vosk has no type stubs), built by reset()
         self.reset()
 
     def _new_recogniser(self):
