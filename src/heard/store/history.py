@@ -334,6 +334,7 @@ class History:
                  json.dumps(list(details)), json.dumps(rec.metrics), json.dumps(rec.latency),
                  audio))
             take_id = cur.lastrowid
+            assert take_id is not None  # set by a successful INSERT
             c.executemany("INSERT INTO take_findings (take_id, pos, finding) VALUES (?, ?, ?)",
                           [(take_id, i, f) for i, f in enumerate(rec.findings)])
         return take_id
