@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, TypedDict
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from heard.practice.controls import (
     command_hint,
     load_command_words,
 )
+
+if TYPE_CHECKING:  # imported lazily at run time (the analysis loads word lists)
+    from heard.analysis.take import TakeAnalysis
 
 
 def load_session_wording() -> dict[str, str]:
@@ -76,10 +79,17 @@ class SessionSettings:
     use_baseline: bool = True
 
 
+class _CueBox(TypedDict, total=False):
+    """What the cue's player thread hands back to the session's thread."""
+
+    end: float  # time.monotonic() when the cue ended (or failed)
+    error: Exception  # the speaker failed mid-cue
+
+
 @dataclass
 class TakeResult:
     scenario: str
-    analysis: object  # analysis.TakeAnalysis
+    analysis: TakeAnalysis
     turn: Turn
     latency: dict[str, float]
     compared: bool  # the feedback compared this take with the previous one
@@ -238,6 +248,7 @@ class PracticeSession:
         """Analyse the take, show and speak the feedback, hand the take on."""
         if turn.reason == "complete":
             self._print(self.wording["ended_early"])
+        assert self._analyse is not None  # set by _prepare()
         analysis = self._analyse(scenario, turn.samples, turn.transcript, cue_end=offset,
                                  baseline=self.baseline, mask=turn.mask, previous=previous)
         t_analysis = time.monotonic()
@@ -285,10 +296,11 @@ class PracticeSession:
         the take (0, or more for a barge-in: the wait is then zero).
         """
         s = self.settings
+        assert self.keys is not None  # set by _prepare()
         until = PushToTalk(self.keys).until() if s.push_to_talk else None
         self._listen_s = scenario.listen_seconds
         cue_s = 0.0
-        box: dict[str, float] = {}
+        box: _CueBox = {}
         self._emit("cue_start", text=scenario.cue)
         self._print(f'Child: "{scenario.cue}"')
         if s.speak and scenario.cue.strip():
@@ -324,7 +336,7 @@ class PracticeSession:
         shifted, offset = self._from_cue_end(turn, cue_end - t0)
         return shifted, cue_end, offset
 
-    def _play_cue(self, samples, rate, box: dict, t0: float) -> None:
+    def _play_cue(self, samples, rate, box: _CueBox, t0: float) -> None:
         try:
             end = self.player.play(samples, rate)
         except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
