@@ -26,7 +26,7 @@ import random
 import resource
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -39,14 +39,14 @@ sys.path.insert(0, str(REPO / "tests"))  # audio_helpers: the espeak-ng speech t
 from audio_helpers import espeak, silence  # noqa: E402
 from heard.analysis.take import analyse_audio  # noqa: E402
 from heard.audio.capture import Chunk  # noqa: E402
-from heard.practice.controls import KeyInput  # noqa: E402
+from heard.audio.speech_out import Synthesiser  # noqa: E402
 from heard.core.errors import HeardError, ModelMissing  # noqa: E402
+from heard.core.scenarios import all_scenarios  # noqa: E402
+from heard.core.settings import RATE  # noqa: E402
 from heard.listen.listener import ArraySource, TurnListener, listen_array  # noqa: E402
 from heard.listen.recogniser import load_model  # noqa: E402
-from heard.core.scenarios import all_scenarios  # noqa: E402
+from heard.practice.controls import KeyInput  # noqa: E402
 from heard.practice.session import PracticeSession, SessionSettings  # noqa: E402
-from heard.core.settings import RATE  # noqa: E402
-from heard.audio.speech_out import Synthesiser  # noqa: E402
 
 SEED = 4
 CHUNK_S = 0.03  # what MicCapture delivers (block_ms=30)
@@ -229,11 +229,18 @@ def live_row(take: Take, got: dict) -> dict:
     return row
 
 
-def timed(fn) -> tuple[float, float]:
-    """(wall seconds, process CPU seconds) of ``fn()``."""
+def timed(fn, *args) -> tuple[float, float]:
+    """(wall seconds, process CPU seconds) of ``fn(*args)``."""
     w, c = time.perf_counter(), time.process_time()
-    fn()
+    fn(*args)
     return time.perf_counter() - w, time.process_time() - c
+
+
+def pipeline(listener: TurnListener, take: Take, s, turns: dict, name: str) -> None:
+    """One take through ``listener`` and the analysis; the turn lands in ``turns[name]``."""
+    turn = listen_array(listener, take.samples, s.listen_seconds, chunk_s=CHUNK_S)
+    analyse_audio(s, turn.samples, turn.transcript, mask=turn.mask)
+    turns[name] = turn
 
 
 def run_fast(takes: list[Take], model) -> dict:
@@ -246,18 +253,12 @@ def run_fast(takes: list[Take], model) -> dict:
     for take in takes:
         s = scen[take.scenario]
         turns = {}
-
-        def pipeline(name: str, listener: TurnListener) -> None:
-            turn = listen_array(listener, take.samples, s.listen_seconds, chunk_s=CHUNK_S)
-            analyse_audio(s, turn.samples, turn.transcript, mask=turn.mask)
-            turns[name] = turn
-
         for name, listener in (("vad_endpointer_analysis", bare), ("pipeline_with_recogniser", full)):
-            for i, v in enumerate(timed(lambda: pipeline(name, listener))):
+            for i, v in enumerate(timed(pipeline, listener, take, s, turns, name)):
                 sums[name][i] += v
         heard = turns["pipeline_with_recogniser"].samples  # the audio the pipeline took in
         audio += len(heard) / RATE
-        for i, v in enumerate(timed(lambda: vosk_loop(model, heard))):
+        for i, v in enumerate(timed(vosk_loop, model, heard)):
             sums["vosk_loop"][i] += v
     out = {k: {"wall": round(w / audio, 4), "cpu": round(c / audio, 4)} for k, (w, c) in sums.items()}
     out["audio_s"] = round(audio, 2)
@@ -319,7 +320,6 @@ def run_pauses(end_of_turn, fallback_s: float) -> dict:
     word cues are not used: the model alone, and the fixed silence for comparison.
     """
     import human_speech
-
     from heard.core.settings import EndpointSettings
     from heard.listen.vad import FrameVad
 

@@ -59,7 +59,8 @@ def pip_download(spec: str, into: Path, sdist: bool) -> Path:
 
 
 def smart_turn() -> None:
-    from heard.listen.models import SMART_TURN, file_sha256 as sha256
+    from heard.listen.models import SMART_TURN
+    from heard.listen.models import file_sha256 as sha256
 
     out = ASSETS / SMART_TURN.filename
     ref = ASSETS / "reference" / "whisper_features.py"

@@ -183,7 +183,7 @@ def summarise(samples: list[dict], warmup: int, errors: list[str], started: floa
         "errors": len(errors),
         "error_lines": errors[:20],
         "duration_s": round(time.time() - started, 1),
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(),
     }
 
@@ -346,6 +346,9 @@ def report_md(result: dict, samples_file: Path) -> str:
     r = result
     verdict = ("meets" if r["rss_growth_per_200_visitors_mb"] <= 5 and r["errors"] == 0
                else "MISSES")
+    rss = f"{r['rss_first_mb']} / {r['rss_after_warmup_mb']} / {r['rss_last_mb']} / {r['rss_max_mb']}"
+    slope = (f"{r['rss_slope_mb_per_visitor']} MB per visitor "
+             f"({r['rss_growth_per_200_visitors_mb']} MB per 200 visitors)")
     return f"""
 ## Run of {r['date']} (commit {r['commit']})
 
@@ -355,8 +358,8 @@ def report_md(result: dict, samples_file: Path) -> str:
 |---|---|
 | visitors completed | {r['visitors_done']} of {r['visitors_asked']} |
 | duration | {r['duration_s'] / 60:.1f} min |
-| RSS first / after warm-up / last / max | {r['rss_first_mb']} / {r['rss_after_warmup_mb']} / {r['rss_last_mb']} / {r['rss_max_mb']} MB |
-| RSS slope after warm-up | {r['rss_slope_mb_per_visitor']} MB per visitor ({r['rss_growth_per_200_visitors_mb']} MB per 200 visitors) |
+| RSS first / after warm-up / last / max | {rss} MB |
+| RSS slope after warm-up | {slope} |
 | open file descriptors first / last / max | {r['fds_first']} / {r['fds_last']} / {r['fds_max']} |
 | errors (failed visitors; kiosk log lines reporting a fault) | {r['errors']} ({r['visitors_failed']} failed visitors) |
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import subprocess
 
 import pytest
 
@@ -152,8 +151,8 @@ def test_silence_only_take(tmp_path, ko_model_dir):
 
 def test_spoken_feedback_is_real_speech(tmp_path):
     """What --speak would play: synthesised by the real TTS engine, judged by our VAD."""
-    from heard.listen.vad import speech_fraction
     from heard.audio.wavio import probe, read_wav
+    from heard.listen.vad import speech_fraction
 
     out = tmp_path / "feedback.wav"
     r = run_heard("analyse", "--scenario", "cookie", "--text", "I know you're sad, but stop crying.",

@@ -6,9 +6,8 @@ because this machine has no speaker and microphone sharing a room."""
 import numpy as np
 
 from audio_helpers import concat, espeak, silence
-from heard.core.settings import RATE
+from heard.core.settings import RATE, EndpointSettings
 from heard.listen.echogate import EchoGate
-from heard.core.settings import EndpointSettings
 from heard.listen.endpointer import Endpointer
 from heard.listen.vad import FrameVad, iter_frames
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from audio_helpers import concat, espeak, silence
-from heard.practice.controls import COMMAND_ENDPOINT, load_command_words
-from heard.listen.listener import ArraySource, TurnListener, listen_array
 from heard.core.settings import RATE
+from heard.listen.listener import ArraySource, TurnListener, listen_array
+from heard.practice.controls import COMMAND_ENDPOINT, load_command_words
 
 pytestmark = pytest.mark.slow
 
@@ -132,9 +132,9 @@ def test_realtime_stamps_follow_the_end_of_speech(listener, reply):
 
 import threading  # noqa: E402
 
-from heard.practice.controls import STEPS, KeyInput, StepWaiter, key_to_step  # noqa: E402
 from heard.core.errors import HeardError  # noqa: E402
 from heard.core.transcript import Transcript, Word  # noqa: E402
+from heard.practice.controls import STEPS, KeyInput, StepWaiter, key_to_step  # noqa: E402
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

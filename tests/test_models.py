@@ -10,13 +10,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from http_helpers import served_models
 
 from cli_helpers import assert_one_line_error, run_heard
-from model_helpers import linked_copy
-from heard.listen import models
 from heard.core import paths
 from heard.core.errors import HeardError, ModelMissing
+from heard.listen import models
+from http_helpers import served_models
+from model_helpers import linked_copy
 
 DEFAULT = models.DEFAULT_MODEL
 

@@ -15,7 +15,6 @@ inconsistent while a new stream starts (a 1.0 s tone spanned 1.5 s).
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 
@@ -23,8 +22,8 @@ import numpy as np
 import pytest
 
 from heard.audio import devices
-from heard.core.errors import DeviceError
 from heard.audio.playback import Player
+from heard.core.errors import DeviceError
 from pulse import pulse_server  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]

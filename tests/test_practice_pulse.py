@@ -16,9 +16,9 @@ import pytest
 from audio_helpers import espeak
 from cli_helpers import assert_one_line_error, run_heard
 from heard.audio import devices
+from heard.core.settings import RATE
 from heard.practice.controls import KeyInput
 from heard.practice.session import PracticeSession, SessionSettings
-from heard.core.settings import RATE
 from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]

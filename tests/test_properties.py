@@ -22,10 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from heard.core.errors import BadAudio
-from heard.core.safeio import (TerminalWriter, from_argv, one_line, shown, terminal_text,
-                               write_json)
 from heard.audio.wavio import read_wav
+from heard.core.errors import BadAudio
+from heard.core.safeio import TerminalWriter, from_argv, one_line, shown, terminal_text, write_json
 
 PROPS = settings(max_examples=150, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -7,7 +7,7 @@ turn_harness.py), the listener, endpointer and end-of-turn policy are real.
 import pytest
 
 from heard.listen.endofturn import TurnPolicy
-from turn_harness import F, FINISHED, UNFINISHED, run_turn
+from turn_harness import FINISHED, UNFINISHED, F, run_turn
 
 POLICY = TurnPolicy(checks_s=(0.25, 1.0), complete_at=(0.6, 0.6), ceiling_s=3.0,
                     not_done_words=frozenset({"and", "um"}))

@@ -18,12 +18,12 @@ import pytest
 
 import human_speech
 from cli_helpers import run_heard
-from http_helpers import served_models
 from heard.core.errors import HeardError, ModelMissing
 from heard.core.settings import RATE
 from heard.listen import models
 from heard.listen.endofturn import EndOfTurn, TurnPolicy, load_turn_policy
 from heard.listen.logmel import N_SAMPLES, last_window, log_mel
+from http_helpers import served_models
 
 ASSETS = Path(__file__).resolve().parent / ".assets"
 MODEL = ASSETS / models.SMART_TURN.filename

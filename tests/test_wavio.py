@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from audio_helpers import concat, espeak, save, silence
-from heard.core.errors import BadAudio
 from heard.audio.resample import StreamResampler, resample
-from heard.listen.vad import speech_mask
 from heard.audio.wavio import iter_wav, probe, read_wav, write_wav
+from heard.core.errors import BadAudio
+from heard.listen.vad import speech_mask
 
 
 def raw_wav(path, data: bytes, rate: int, channels: int, bits: int, tag: int = 1,

@@ -43,7 +43,7 @@ def script(*spec) -> np.ndarray:
 
 def words_of(*spec) -> list[tuple[float, float, str]]:
     out, t = [], 0.0
-    for sec, level, *word in spec:
+    for sec, _level, *word in spec:
         if word:
             out.append((t, t + sec, word[0]))
         t += sec

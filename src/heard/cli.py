@@ -13,9 +13,10 @@ import os
 import pkgutil
 import sys
 
-from . import __version__, commands
 from heard.core.errors import HeardError
 from heard.core.safeio import TerminalWriter, one_line, shown
+
+from . import __version__, commands
 
 # Order in --help; commands not listed follow alphabetically.
 _ORDER = ["practice", "analyse", "scenarios", "calibrate", "models", "devices",

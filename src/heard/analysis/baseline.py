@@ -8,7 +8,7 @@ pure; keeping it on disk is ``heard.store.baseline``'s job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from heard.analysis.prosody import Prosody
 from heard.core.errors import BadAudio
@@ -30,5 +30,5 @@ def baseline_from_prosody(p: Prosody) -> Baseline:
         f0_median_hz=p.f0_median_hz,
         loudness_db=p.loudness_db,
         syllables_per_s=p.syllables_per_s,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -8,23 +8,25 @@ serves ``heard analyse`` on a file, typed text and the live session.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from heard.analysis import pacing as pacing_mod
+from heard.analysis.baseline import Baseline
+from heard.analysis.combine import combine
 from heard.analysis.feedback import Feedback, TakeSummary, compose
 from heard.analysis.findings import Finding
-from heard.analysis.baseline import Baseline
-from heard.analysis.prosody import Prosody, measure as measure_prosody
+from heard.analysis.prosody import Prosody
+from heard.analysis.prosody import measure as measure_prosody
+from heard.analysis.tone import rate_findings, tone_findings
+from heard.analysis.wordchoice import WordChoiceResult, analyse_word_choice
 from heard.core.errors import HeardError
 from heard.core.rules import Rules, load_rules
 from heard.core.scenarios import Scenario
-from heard.analysis.tone import rate_findings, tone_findings
-from heard.core.transcript import Transcript
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings
+from heard.core.transcript import Transcript
 from heard.listen.vad import FRAME_S, speech_mask
-from heard.analysis.combine import combine
-from heard.analysis.wordchoice import WordChoiceResult, analyse_word_choice
 
 _AREA_ORDER = {"word_choice": 0, "pacing": 1, "tone": 2}
 # No spoken answer comes near this (a 30 s turn is under 150 words); beyond it the
@@ -48,15 +50,15 @@ class TakeAnalysis:
     scenario: Scenario
     transcript: Transcript | None
     pacing: pacing_mod.Pacing
-    tone: dict
+    tone: dict[str, Any]
     findings: list[Finding]
     feedback: Feedback
     unclear: bool = False
     prosody: Prosody | None = None
-    latency: dict = field(default_factory=dict)
+    latency: dict[str, float] = field(default_factory=dict)
     # Where speech was (seconds in the take) and the calm voice compared with:
     # kept for report pages, which draw them; not part of the JSON contract.
-    segments: list = field(default_factory=list)
+    segments: list[tuple[float, float]] = field(default_factory=list)
     baseline: Baseline | None = None
 
     def summary(self) -> TakeSummary:
@@ -65,7 +67,7 @@ class TakeAnalysis:
                            loudness_db=self.tone.get("loudness_db"),
                            pitch_st=self.tone.get("pitch_st"))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario.id,
             "transcript": self.transcript.to_json() if self.transcript else
@@ -129,6 +131,8 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
         wc = _word_choice(transcript, scenario, rules)
         wc_unclear = wc.unclear or (pace.speech_s is not None and pace.words == 0)
         found += wc.findings
+        # with segments, measure() sets speech_start/end whenever anything was said
+        assert pace.speech_start is not None and pace.speech_end is not None
         a = int(pace.speech_start / FRAME_S)
         b = int(np.ceil(pace.speech_end / FRAME_S))
         seg = samples[a * FRAME_SAMPLES: b * FRAME_SAMPLES]
@@ -153,7 +157,7 @@ TRACK_STEP_S = 0.05  # contour points for a page: 20 a second is finer than the 
 
 
 def report_json(analysis: TakeAnalysis, samples: np.ndarray | None = None,
-                mask: np.ndarray | None = None) -> dict:
+                mask: np.ndarray | None = None) -> dict[str, Any]:
     """The ``heard analyse --json`` dict plus a ``timeline`` key for report pages.
 
     Built from ``to_json`` so a page never disagrees with the contract; the
@@ -165,7 +169,7 @@ def report_json(analysis: TakeAnalysis, samples: np.ndarray | None = None,
         return out
     duration = len(samples) / RATE
     p = analysis.pacing
-    timeline: dict = {"duration_s": round(duration, 2),
+    timeline: dict[str, Any] = {"duration_s": round(duration, 2),
                       "segments": [list(s) for s in analysis.segments],
                       "end_of_turn": None}
     if p.speech_end is not None:
@@ -178,7 +182,7 @@ def report_json(analysis: TakeAnalysis, samples: np.ndarray | None = None,
 
 
 def contours(samples: np.ndarray, mask: np.ndarray, baseline: Baseline | None,
-             step_s: float = TRACK_STEP_S) -> dict:
+             step_s: float = TRACK_STEP_S) -> dict[str, Any]:
     """Pitch (semitones) and loudness (dB) every ``step_s`` inside speech, and the calm band.
 
     Relative to the baseline when there is one (0 = the calm voice), else
@@ -190,8 +194,8 @@ def contours(samples: np.ndarray, mask: np.ndarray, baseline: Baseline | None,
     x = as_float(samples)
     n = int(len(x) / RATE / step_s)
     hop = int(round(step_s * RATE))
-    pitch: list = [None] * n
-    loud: list = [None] * n
+    pitch: list[float | None] = [None] * n
+    loud: list[float | None] = [None] * n
     # Bins whose middle falls in a speech frame; nothing is measured outside them.
     mask = np.asarray(mask, dtype=bool)
     mid = ((np.arange(n) + 0.5) * step_s / FRAME_S).astype(int)

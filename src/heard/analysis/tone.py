@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
+from heard.analysis.baseline import Baseline
 from heard.analysis.findings import Finding
+from heard.analysis.prosody import Prosody
 from heard.core import schema
 from heard.core.paths import read_toml
 from heard.core.rules import ToneSettings, load_rules
-from heard.analysis.baseline import Baseline
-from heard.analysis.prosody import Prosody
 
 REF_HZ = 100.0  # absolute pitch is reported in semitones re 100 Hz
 
@@ -33,12 +34,15 @@ def load_settings(path: str | Path | None = None) -> ToneSettings:
 def _default_settings() -> ToneSettings:
     return load_rules().tone
 
+_Found = list[tuple[str, str]]  # (finding id, evidence)
+_Spans = tuple[float | None, float | None] | None  # (start, end) of the speech in the take
+
 
 def _st(a: float, b: float) -> float:
     return 12.0 * math.log2(a / b)
 
 
-def tone_summary(p: Prosody, baseline: Baseline | None) -> dict:
+def tone_summary(p: Prosody, baseline: Baseline | None) -> dict[str, Any]:
     """The JSON ``tone`` object: relative to the baseline when there is one."""
     loud = p.loudness_db
     if loud is not None and baseline is not None:
@@ -57,9 +61,10 @@ def _voiced_s(p: Prosody) -> float:
     return p.voiced_fraction * p.speech_s
 
 
-def _level_and_pitch(p: Prosody, b: Baseline | None, s: ToneSettings):
+def _level_and_pitch(p: Prosody, b: Baseline | None, s: ToneSettings) -> tuple[_Found, tuple[bool, str]]:
     """[(id, evidence)] of concerns, and (voice in the calm range?, evidence for calm_voice)."""
-    out = []
+    assert p.loudness_db is not None  # tone_findings returns early when nobody spoke
+    out: _Found = []
     if b is not None:
         d_db = p.loudness_db - b.loudness_db
         d_st = _st(p.f0_median_hz, b.f0_median_hz) if p.f0_median_hz and b.f0_median_hz else None
@@ -82,7 +87,7 @@ def _level_and_pitch(p: Prosody, b: Baseline | None, s: ToneSettings):
     return out, (calm, "loudness and pitch in the typical relaxed range; no baseline yet")
 
 
-def _spread(p: Prosody, s: ToneSettings) -> list:
+def _spread(p: Prosody, s: ToneSettings) -> _Found:
     if p.pitch_spread_st is None or _voiced_s(p) < s.min_voiced_s:
         return []
     if p.pitch_spread_st < s.flat_st:
@@ -92,8 +97,8 @@ def _spread(p: Prosody, s: ToneSettings) -> list:
     return []
 
 
-def tone_findings(p: Prosody, baseline: Baseline | None, spans=None,
-                  settings: ToneSettings | None = None) -> tuple[list[Finding], dict]:
+def tone_findings(p: Prosody, baseline: Baseline | None, spans: _Spans = None,
+                  settings: ToneSettings | None = None) -> tuple[list[Finding], dict[str, Any]]:
     """Tone findings and the JSON ``tone`` object for one take.
 
     ``spans`` is the (start, end) of the speech in the take, given to each
@@ -111,7 +116,7 @@ def tone_findings(p: Prosody, baseline: Baseline | None, spans=None,
     return [Finding(i, evidence=e, start=start, end=end) for i, e in found], summary
 
 
-def rate_findings(p: Prosody, baseline: Baseline | None, spans=None,
+def rate_findings(p: Prosody, baseline: Baseline | None, spans: _Spans = None,
                   settings: ToneSettings | None = None) -> list[Finding]:
     """fast_rate / calm_rate from the syllable rate; changes under ~10 % are not heard."""
     s = settings or _default_settings()
@@ -120,7 +125,7 @@ def rate_findings(p: Prosody, baseline: Baseline | None, spans=None,
     return [Finding(i, evidence=e, start=start, end=end) for i, e in found]
 
 
-def _rate(rate: float | None, baseline: Baseline | None, s: ToneSettings) -> list:
+def _rate(rate: float | None, baseline: Baseline | None, s: ToneSettings) -> _Found:
     if rate is None:
         return []
     if baseline is not None and baseline.syllables_per_s:

@@ -15,9 +15,9 @@ import time
 import numpy as np
 
 from heard.audio import devices
-from heard.core.errors import DeviceError
 from heard.audio.resample import resample
 from heard.audio.speech_out import ADULT, Synthesiser, Voice
+from heard.core.errors import DeviceError
 
 AUDIBLE_DBFS = -40.0  # quieter than this is room noise on a speaker at speaking volume
 # Device buffer: enough that a busy Python thread never starves the device (at

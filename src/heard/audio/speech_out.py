@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from heard.core.errors import BadAudio, HeardError
 from heard.audio.wavio import read_wav_native
+from heard.core.errors import BadAudio, HeardError
 
 LEAD_SILENCE_S = 0.2  # sleeping sinks (Bluetooth, HDMI, USB) clip the first syllable
 EMPTY_RATE = 22050  # espeak-ng's native rate; used for the silence of empty text
@@ -85,13 +85,14 @@ def _private_dir() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         base = Path(runtime) / "heard"
+        usable = True
         try:
             os.mkdir(base, 0o700)
         except FileExistsError:
             pass
         except OSError:
-            base = None
-        if base is not None:
+            usable = False
+        if usable:
             try:
                 st = os.lstat(base)
                 if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid():
@@ -108,7 +109,7 @@ def _mute_driver_prints() -> None:
     # save_to_file; shadow print in that one module so our CLI output stays clean.
     mod = sys.modules.get("pyttsx3.drivers.espeak")
     if mod is not None:
-        mod.print = lambda *args, **kwargs: None
+        vars(mod)["print"] = lambda *args, **kwargs: None
 
 
 class _EngineWorker(threading.Thread):
@@ -169,13 +170,13 @@ class _EngineWorker(threading.Thread):
             out = folder / "speech.wav"
             # pyttsx3 now and then writes an empty WAV (about 1 in 12 here);
             # one retry on the same engine is ~20 ms, the espeak-ng fallback ~180 ms.
-            for attempt in (1, 2):
+            for _attempt in (1, 2):
                 self._run(engine, text, out)
                 try:
                     return read_wav_native(out)
                 except BadAudio:
-                    if attempt == 2:
-                        raise RuntimeError("pyttsx3 wrote no audio") from None
+                    pass
+            raise RuntimeError("pyttsx3 wrote no audio")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
+from heard.audio.resample import StreamResampler
 from heard.core.errors import BadAudio, HeardError
 from heard.core.safeio import open_regular, shown
-from heard.audio.resample import StreamResampler
 from heard.core.settings import RATE  # the pipeline's sample rate
+
 MIN_RATE, MAX_RATE = 8000, 48000
 
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE

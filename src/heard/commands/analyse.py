@@ -92,12 +92,12 @@ def _write_html(path: Path, result, take, source: Path | None) -> None:
 
 
 def _analyse_file(args, scenario, analyse_audio):
-    from heard.listen.models import resolve_model
-    from heard.store.baseline import baseline_from_prosody, load_baseline
     from heard.analysis.prosody import measure as measure_prosody
+    from heard.audio.wavio import probe
+    from heard.listen.models import resolve_model
     from heard.listen.recogniser import load_model
     from heard.listen.takeio import read_take
-    from heard.audio.wavio import probe
+    from heard.store.baseline import baseline_from_prosody, load_baseline
 
     # Every check that can fail fast comes before the slow model load.
     if args.cue_end > probe(args.take).duration:

@@ -6,8 +6,16 @@ import sys
 
 from heard.core.errors import HeardError
 from heard.core.safeio import whole_number
-from heard.store.history import (AUDIO_DIR_NAME, MAX_ROW_ID, History, HistoryCorrupt,
-                                 HistoryUnavailable, NotYetForgotten, default_path, wipe)
+from heard.store.history import (
+    AUDIO_DIR_NAME,
+    MAX_ROW_ID,
+    History,
+    HistoryCorrupt,
+    HistoryUnavailable,
+    NotYetForgotten,
+    default_path,
+    wipe,
+)
 
 
 def _take_id(text: str) -> int:

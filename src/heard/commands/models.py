@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from heard.listen import models
 from heard.core.errors import ModelMissing
+from heard.listen import models
 
 
 def register(sub) -> None:

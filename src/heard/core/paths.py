@@ -6,6 +6,7 @@ import os
 import stat
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from heard.core.errors import HeardError
 
@@ -37,7 +38,7 @@ def language_dir(lang: str = DEFAULT_LANG) -> Path:
     return prompts_dir() / lang
 
 
-def read_toml(path: Path, what: str) -> dict:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
     """A TOML file a facilitator may have edited; any problem is one line naming it.
 
     ``what`` says what the file is for ("lexicon file", "kiosk wording") so

@@ -19,7 +19,7 @@ import re
 import stat
 import sys
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from heard.core.errors import HeardError
 
@@ -75,7 +75,7 @@ def one_line(text: str) -> str:
     return terminal_text(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
-def shown(name: str | os.PathLike | bytes) -> str:
+def shown(name: str | os.PathLike[str] | bytes) -> str:
     """A file name for a message: as typed when plain, else escaped like ``repr``.
 
     A newline, an escape code or an undecodable byte in a name is shown as
@@ -141,18 +141,24 @@ class TerminalWriter(io.TextIOBase):
         return self.stream.fileno()
 
     @property
-    def encoding(self):  # noqa: D401 - mirrors the wrapped stream
-        return getattr(self.stream, "encoding", "utf-8")
+    def encoding(self) -> str:  # noqa: D401 - mirrors the wrapped stream
+        enc: str = getattr(self.stream, "encoding", "utf-8")
+        return enc
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        # io.TextIOBase declares a writable attribute; ours mirrors the stream and stays read-only.
+        raise AttributeError("TerminalWriter.encoding is the wrapped stream's; it cannot be set")
 
     @property
-    def buffer(self):
+    def buffer(self) -> BinaryIO:
         return self.stream.buffer
 
-    def __getattr__(self, name):  # line_buffering, reconfigure, ...: the wrapped stream's
+    def __getattr__(self, name: str) -> Any:  # line_buffering, reconfigure, ...: the wrapped stream's
         return getattr(self.stream, name)
 
 
-def write_json(obj, stream: TextIO | None = None, **dumps_kw) -> None:
+def write_json(obj: object, stream: TextIO | None = None, **dumps_kw: Any) -> None:
     """Print ``obj`` as JSON that is valid UTF-8 whatever the locale.
 
     Non-ASCII text stays readable (``ensure_ascii=False``); a lone surrogate
@@ -209,7 +215,7 @@ def _require_regular(mode: int, what: str, name: str) -> None:
         raise HeardError(f"{what} {name}: is {kind}, not a regular file; give a saved file")
 
 
-def open_regular(path: str | os.PathLike, what: str = "file") -> BinaryIO:
+def open_regular(path: str | os.PathLike[str], what: str = "file") -> BinaryIO:
     """Open a regular file for binary reading without ever blocking.
 
     Opened with O_NONBLOCK (a FIFO's open returns at once instead of waiting
@@ -236,7 +242,7 @@ def open_regular(path: str | os.PathLike, what: str = "file") -> BinaryIO:
         raise
 
 
-def read_text_file(path: str | os.PathLike, what: str = "file", limit: int = 16 << 20) -> str:
+def read_text_file(path: str | os.PathLike[str], what: str = "file", limit: int = 16 << 20) -> str:
     """A small UTF-8 text file the user named (a playlist...), read safely and bounded."""
     with open_regular(path, what) as f:
         try:
@@ -253,7 +259,7 @@ def read_text_file(path: str | os.PathLike, what: str = "file", limit: int = 16 
         raise HeardError(f"{what} {shown(path)}: is not UTF-8 text; save it as UTF-8") from None
 
 
-def check_output_path(path: str | os.PathLike, what: str = "output file") -> Path:
+def check_output_path(path: str | os.PathLike[str], what: str = "output file") -> Path:
     """``path`` if heard may create or overwrite it: a regular file, nothing yet,
     or a character device such as /dev/null.
 

@@ -128,8 +128,8 @@ class EndOfTurn:
             v = Verdict(False, "no model")
         else:
             t = time.perf_counter()
-            p = self.model.probability(samples)
-            v = Verdict(p >= self.threshold(silence_s), "model", p,
+            prob = self.model.probability(samples)
+            v = Verdict(prob >= self.threshold(silence_s), "model", prob,
                         (time.perf_counter() - t) * 1000.0)
         self.verdicts.append(v)
         return v

@@ -8,9 +8,9 @@ first frame fed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable
 
 from heard.core.settings import FRAME_MS, EndpointSettings
 
@@ -114,6 +114,7 @@ class Endpointer:
             self._last_speech = i
         else:
             self._silence += 1
+        assert self._start is not None and self._last_speech is not None  # set on entering SPEAKING
         start_t = self._t(self._start)
         end_t = self._t(self._last_speech + 1)
         reason = self._silence_ends(s) if self._silence else None
@@ -143,6 +144,7 @@ class Endpointer:
     def finish(self) -> list[Event]:
         """The audio ran out (end of a file): close the turn if one is open."""
         if self.state is State.SPEAKING:
+            assert self._start is not None and self._last_speech is not None  # set on entering SPEAKING
             self.state = State.DONE
             return [Event("end", self.time, self._t(self._start),
                           self._t(self._last_speech + 1), reason="eof")]

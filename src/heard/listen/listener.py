@@ -15,17 +15,18 @@ parts (tests/turn_harness.py), without a model or a microphone.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from heard.audio.capture import Chunk
+from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
+from heard.core.transcript import Transcript
 from heard.listen.endofturn import EndOfTurn, Verdict
 from heard.listen.endpointer import Endpointer, Event, Judged
 from heard.listen.recogniser import StreamingRecogniser
-from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
-from heard.core.transcript import Transcript
 from heard.listen.vad import FRAME_S, FrameVad
 
 _JUDGE_WINDOW = int(8.0 / FRAME_S)  # frames the end-of-turn model reads (its 8 s)
@@ -115,7 +116,7 @@ class _TurnState:
         self.frames.append(frame)
         speech = self.vad.is_speech(frame)
         self.mask.append(speech)
-        if self.speaking:
+        if self.speaking and self.rec is not None:  # speaking is only set with a recogniser
             self.rec.accept(frame)
         for ev in self.ep.push(speech):
             self._event(ev)
@@ -123,11 +124,13 @@ class _TurnState:
     def _judge(self, silence_s: float) -> bool:
         """Asked by the endpointer during a pause: has the parent finished?"""
         frames = self.frames[max(self.first, len(self.frames) - _JUDGE_WINDOW):]
+        assert self.eot is not None  # the endpointer judges only when there is an EndOfTurn
         text = self.rec.partial() if self.rec is not None else ""
         return self.eot.judge(np.concatenate(frames), text, silence_s, self.ep.speech_s).complete
 
     def _event(self, ev: Event) -> None:
         if ev.kind == "start":
+            assert ev.speech_start is not None  # a start event carries it
             self.first = max(0, int(round(ev.speech_start / FRAME_S)) - self.preroll)
         if ev.kind == "start" and self.rec is not None:
             self.rec.reset(offset_s=self.first * FRAME_S)
@@ -159,10 +162,11 @@ class _TurnState:
             kind = "stopped" if ev is None else "silence"
             return Turn(kind, samples, mask, Transcript(""), stamps=self.stamps,
                         reason="until" if ev is None else "silence")
+        assert ev.speech_end is not None  # an end event carries it
         self.stamps["speech_end"] = self.t0 + ev.speech_end
         transcript = self.rec.final() if self.rec is not None else Transcript("")
         self.stamps["final_transcript"] = time.monotonic()
-        verdicts = list(self.eot.verdicts) if self.ep.judged is not None else []
+        verdicts = list(self.eot.verdicts) if self.eot is not None and self.ep.judged is not None else []
         return Turn("turn", samples, mask, transcript, ev.speech_start, ev.speech_end,
                     ev.reason, self.stamps, verdicts)
 

@@ -21,7 +21,7 @@ N_SAMPLES = RATE * SECONDS  # 128000
 N_FRAMES = N_SAMPLES // HOP  # 800
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+def _hz_to_mel(f: np.ndarray | float) -> np.ndarray:
     """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
     f = np.asarray(f, np.float64)
     lin = f / (200.0 / 3)

@@ -25,8 +25,8 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from heard.core import paths
-from heard.core.safeio import shown
 from heard.core.errors import HeardError, ModelMissing
+from heard.core.safeio import shown
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 DEFAULT_BASE_URL = "https://alphacephei.com/vosk/models"
@@ -168,7 +168,8 @@ def _pick(found: list[Installed]) -> Installed | None:
         if m.name == DEFAULT_MODEL:
             return m
     english = [m for m in complete if "-en-" in m.name or m.name.endswith("-en")]
-    return (english or complete or [None])[0]
+    pool = english or complete
+    return pool[0] if pool else None
 
 
 def resolve_model(explicit: str | os.PathLike | None = None) -> Path:
@@ -235,8 +236,8 @@ def fetch_model(name: str = DEFAULT_MODEL, dest=None, progress: bool = True) -> 
     known = KNOWN_MODELS.get(name)
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=dest, prefix=f".{name}.partial-") as work:
-            work = Path(work)
+        with tempfile.TemporaryDirectory(dir=dest, prefix=f".{name}.partial-") as work_dir:
+            work = Path(work_dir)
             archive = work / "download.zip"
             _download(url, archive, name, dest, known, progress)
             _verify(archive, name, known)
@@ -352,7 +353,8 @@ def _swap_into_place(root: Path, target: Path, work: Path) -> None:
 
 def _disk_error(exc: OSError, name: str, dest: Path) -> HeardError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        need = KNOWN_MODELS[name].size * 3 // 1_000_000 if name in KNOWN_MODELS else None
+        known = KNOWN_MODELS.get(name)
+        need = known.size * 3 // 1_000_000 if known is not None and known.size else None
         about = f" (needs about {need} MB)" if need else ""
         return HeardError(f"not enough disk space in {dest} for {name}{about}; "
                           "free some space or choose another folder with --dest")

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from heard.core.errors import ModelMissing
-from heard.listen.models import check_model_dir
 from heard.core.settings import RATE
 from heard.core.transcript import Transcript, Word
+from heard.listen.models import check_model_dir
 
 _FILLERS = {"[unk]", "<unk>"}
 
@@ -53,7 +54,7 @@ class StreamingRecogniser:
         self._model = model
         self._rate = rate
         self._grammar = grammar
-        self._rec = None
+        self._rec: Any  # a vosk.KaldiRecognizer (vosk has no type stubs), built by reset()
         self.reset()
 
     def _new_recogniser(self):

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from heard.listen.recogniser import StreamingRecogniser
+from heard.audio.wavio import iter_wav, probe
 from heard.core.settings import FRAME_MS, FRAME_SAMPLES, RATE
 from heard.core.transcript import Transcript
+from heard.listen.recogniser import StreamingRecogniser
 from heard.listen.vad import FrameVad
-from heard.audio.wavio import iter_wav, probe
 
 MAX_TAKE_S = 120.0  # a take is one reply; longer files are cut here, with a note
 # Read from this long before the cue's end, so a word begun over the end of

@@ -9,16 +9,16 @@ glance everything that needs fixing, so no error escapes as a traceback.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from heard.audio.wavio import to_int16
 from heard.core.errors import HeardError
 from heard.core.paths import language_dir, read_toml
 from heard.core.settings import RATE
-from heard.audio.wavio import to_int16
 
 ITEMS = ("model", "microphone", "speaker", "speech")
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"

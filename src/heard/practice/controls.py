@@ -10,14 +10,15 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import TextIO
 
 from heard.core.errors import HeardError
-from heard.listen.listener import Source, TurnListener
 from heard.core.paths import prompts_dir, read_toml
 from heard.core.settings import EndpointSettings
 from heard.core.transcript import Transcript
+from heard.listen.listener import Source, TurnListener
 
 STEPS = ("again", "next", "repeat", "explain", "stop")
 KEYS = {"": "next", "n": "next", "a": "again", "r": "repeat", "e": "explain", "q": "stop",
@@ -198,26 +199,27 @@ class StepWaiter:
     def wait(self, on_heard: Callable[[str, str | None], None] | None = None) -> str:
         """The next step; keys typed before this prompt are discarded."""
         self.keys.drain()
-        voice = self.listener is not None and self.source is not None and self.words is not None
+        listener, source, words = self.listener, self.source, self.words
         while True:
             if self.keys.pending():
                 step = key_to_step(self.keys.get(0) or "")
                 if step:
                     return step
                 continue
-            if not voice:
+            if listener is None or source is None or words is None:  # keys only
                 line = self.keys.get(0.2)
                 if line is None and self.keys.eof:
                     return "stop"  # input closed: nothing more can arrive
-                if line is not None and key_to_step(line):
-                    return key_to_step(line)
+                step = key_to_step(line) if line is not None else None
+                if step:
+                    return step
                 continue
-            turn = self.listener.listen(self.source, None, until=self.keys.pending)
+            turn = listener.listen(source, None, until=self.keys.pending)
             if turn.kind != "turn":
                 continue
             seconds = (turn.speech_end - turn.speech_start
                        if turn.speech_start is not None and turn.speech_end is not None else None)
-            step = self.words.match(turn.transcript, seconds)
+            step = words.match(turn.transcript, seconds)
             if on_heard is not None:
                 on_heard(turn.transcript.text, step)
             if step:

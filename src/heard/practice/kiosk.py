@@ -16,20 +16,20 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import replace, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from heard.audio import devices
 from heard.audio.capture import MicCapture, MicrophoneLost
-from heard.practice.controls import COMMAND_ENDPOINT, CommandWords, KeyInput, load_command_words
 from heard.core.errors import DeviceError, HeardError
-from heard.listen.listener import TurnListener
 from heard.core.paths import language_dir, read_toml
 from heard.core.safeio import read_text_file, shown
-from heard.store.recording import RecordingSettings, TakeRecorder
 from heard.core.scenarios import all_scenarios
+from heard.listen.listener import TurnListener
+from heard.practice.controls import COMMAND_ENDPOINT, CommandWords, KeyInput, load_command_words
 from heard.practice.session import PracticeSession, SessionSettings
+from heard.store.recording import RecordingSettings, TakeRecorder
 
 
 class KioskStop(BaseException):
@@ -234,7 +234,7 @@ class Kiosk:
         self.visitors = 0
         self.stopping = threading.Event()
         self._failures = 0  # consecutive audio failures, for the retry pause
-        self._button = None
+        self._button: _Button | None = None
 
     # ------------------------------------------------------------ logging
     def log(self, text: str) -> None:
@@ -300,6 +300,7 @@ class Kiosk:
                              "; back to the welcome screen")
                     self.stopping.wait(1.0)
                 finally:
+                    assert self.keys is not None  # made by _load()
                     self.keys.disarm()
         except (KioskStop, KeyboardInterrupt):
             pass
@@ -345,15 +346,20 @@ class Kiosk:
 
     def _welcome(self) -> str:
         """Wait for a visitor; returns how they started ("key" or "voice")."""
-        self.keys.disarm()
-        self.keys.drain()  # presses left over from the last visitor don't start a new one
+        keys, capture = self.keys, self.capture
+        assert keys is not None and capture is not None  # made by _load() and _ensure_audio()
+        keys.disarm()
+        keys.drain()  # presses left over from the last visitor don't start a new one
         self.show("\n" + self.wording.welcome_text(self._phrase(), self.s.history))
         while True:
-            if self.keys.pending():
-                self.keys.get(0)
+            if keys.pending():
+                keys.get(0)
                 return "key"
-            turn = self.start_listener.listen(self.capture, None, until=self.keys.pending)
-            seconds = (turn.speech_end - turn.speech_start) if turn.kind == "turn" else None
+            turn = self.start_listener.listen(capture, None, until=keys.pending)
+            seconds = None
+            if turn.kind == "turn":  # a whole turn has both ends
+                assert turn.speech_start is not None and turn.speech_end is not None
+                seconds = turn.speech_end - turn.speech_start
             if turn.kind == "turn" and self.words.match(turn.transcript, seconds):
                 return "voice"
 
@@ -377,6 +383,7 @@ class Kiosk:
 
     def _on_event(self, name: str, data: dict) -> None:
         """The idle clock runs only while it is the visitor's turn to act."""
+        assert self.keys is not None  # made by _load()
         if name in ("awaiting_step", "heard") or (name == "listening" and self.s.push_to_talk):
             self.keys.arm(self.s.idle_timeout_s)
         elif name == "step" or name == "take" or name.endswith("_start"):
@@ -397,7 +404,13 @@ class Kiosk:
             self._button.close()
 
 
-def attach_button(pin: int | None, keys: KeyInput, log) -> object | None:
+class _Button(Protocol):
+    """What the kiosk needs of a gpiozero.Button."""
+
+    def close(self) -> None: ...
+
+
+def attach_button(pin: int | None, keys: KeyInput, log) -> _Button | None:
     """A GPIO push button that acts like Enter (start, next, push-to-talk).
 
     gpiozero is optional: without it (or off a Raspberry Pi) the button is

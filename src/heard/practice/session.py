@@ -13,23 +13,34 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, TextIO, TypedDict
 
 import numpy as np
 
 from heard.audio.capture import MicCapture, MicrophoneLost
-from heard.practice.controls import (COMMAND_ENDPOINT, KEY_HELP, KeyInput, PushToTalk, StepWaiter,
-                       command_hint, load_command_words)
 from heard.audio.resample import resample
+from heard.audio.speech_out import ADULT, CHILD, Voice
 from heard.core.paths import language_dir, read_toml
+from heard.core.scenarios import Scenario, all_scenarios, get_scenario
+from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript, Word
 from heard.listen.echogate import EchoGate
 from heard.listen.listener import Turn, TurnListener
 from heard.listen.vad import FRAME_S, FrameVad
-from heard.core.scenarios import Scenario, all_scenarios, get_scenario
-from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
-from heard.audio.speech_out import ADULT, CHILD, Voice
+from heard.practice.controls import (
+    COMMAND_ENDPOINT,
+    KEY_HELP,
+    KeyInput,
+    PushToTalk,
+    StepWaiter,
+    command_hint,
+    load_command_words,
+)
+
+if TYPE_CHECKING:  # imported lazily at run time (the analysis loads word lists)
+    from heard.analysis.take import TakeAnalysis
 
 
 def load_session_wording() -> dict[str, str]:
@@ -68,10 +79,17 @@ class SessionSettings:
     use_baseline: bool = True
 
 
+class _CueBox(TypedDict, total=False):
+    """What the cue's player thread hands back to the session's thread."""
+
+    end: float  # time.monotonic() when the cue ended (or failed)
+    error: Exception  # the speaker failed mid-cue
+
+
 @dataclass
 class TakeResult:
     scenario: str
-    analysis: object  # analysis.TakeAnalysis
+    analysis: TakeAnalysis
     turn: Turn
     latency: dict[str, float]
     compared: bool  # the feedback compared this take with the previous one
@@ -121,8 +139,8 @@ class PracticeSession:
             self.model = load_model(resolve_model(s.model))
         words = load_command_words(s.lang) if s.voice_commands and not s.once else None
         if self._analyse is None:
-            from heard.analysis.take import analyse_audio
             from heard.analysis.lexicon import load_lexicon
+            from heard.analysis.take import analyse_audio
 
             self._analyse = analyse_audio
             load_lexicon()  # parse the phrase lists now, not during the first take
@@ -230,6 +248,7 @@ class PracticeSession:
         """Analyse the take, show and speak the feedback, hand the take on."""
         if turn.reason == "complete":
             self._print(self.wording["ended_early"])
+        assert self._analyse is not None  # set by _prepare()
         analysis = self._analyse(scenario, turn.samples, turn.transcript, cue_end=offset,
                                  baseline=self.baseline, mask=turn.mask, previous=previous)
         t_analysis = time.monotonic()
@@ -277,10 +296,11 @@ class PracticeSession:
         the take (0, or more for a barge-in: the wait is then zero).
         """
         s = self.settings
+        assert self.keys is not None  # set by _prepare()
         until = PushToTalk(self.keys).until() if s.push_to_talk else None
         self._listen_s = scenario.listen_seconds
         cue_s = 0.0
-        box: dict[str, float] = {}
+        box: _CueBox = {}
         self._emit("cue_start", text=scenario.cue)
         self._print(f'Child: "{scenario.cue}"')
         if s.speak and scenario.cue.strip():
@@ -316,7 +336,7 @@ class PracticeSession:
         shifted, offset = self._from_cue_end(turn, cue_end - t0)
         return shifted, cue_end, offset
 
-    def _play_cue(self, samples, rate, box: dict, t0: float) -> None:
+    def _play_cue(self, samples, rate, box: _CueBox, t0: float) -> None:
         try:
             end = self.player.play(samples, rate)
         except Exception as exc:  # noqa: BLE001 - handed to the session's thread below

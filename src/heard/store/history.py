@@ -21,14 +21,14 @@ import sqlite3
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
-from heard.core.errors import HeardError
 from heard.analysis.findings import CATALOGUE
+from heard.core.errors import HeardError
 from heard.core.paths import ensure_private_dir, language_dir, read_toml, user_data_dir
 from heard.core.safeio import shown
 
@@ -188,18 +188,18 @@ def compute_trends(take_findings: list[list[str]], window: int = 10) -> list[Tre
 
 def utc_now() -> str:
     """The current time in the form ``created`` is stored in."""
-    return _iso(datetime.now(timezone.utc))
+    return _iso(datetime.now(UTC))
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _normalise_created(created: str) -> str:
     """One UTC spelling, so text order is time order in the database."""
     moment = datetime.fromisoformat(created)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return _iso(moment)
 
 
@@ -334,6 +334,7 @@ class History:
                  json.dumps(list(details)), json.dumps(rec.metrics), json.dumps(rec.latency),
                  audio))
             take_id = cur.lastrowid
+            assert take_id is not None  # set by a successful INSERT
             c.executemany("INSERT INTO take_findings (take_id, pos, finding) VALUES (?, ?, ?)",
                           [(take_id, i, f) for i, f in enumerate(rec.findings)])
         return take_id
