@@ -168,3 +168,43 @@ def test_every_rule_reads_things_that_exist():
     known = set(lex.phrases) | set(lex.lists) | set(lex.g._sets) | set(lex.g.role) | set(WORD_CHOICE_IDS) | CLAUSE_FACTS
     for r in wc.RULES:
         assert set(r.reads) <= known, (r.name, set(r.reads) - known)
+
+
+@pytest.mark.parametrize("sid,text", [
+    ("night-waking", "Keep crying and you'll be sleeping with the light off."),
+    ("biting", "If you bite me again you're going straight on the step."),
+    ("cookie", "Keep on like this and there'll be no pudding at all."),
+])
+def test_a_consequence_said_right_after_a_condition_is_a_threat(sid, text):
+    assert "threatens_or_bribes" in ids(text, sid)
+
+
+@pytest.mark.parametrize("sid,text", [
+    ("night-waking", "If you need me, you'll find me right here."),
+    ("night-waking", "I'll stay here till you feel better, you will be okay."),
+    ("biting", "When you're ready, you'll find me on the sofa."),
+    ("night-waking", "You're upset, and you will be okay."),
+    ("cookie", "You want a cookie, and you will have one after tea."),
+])
+def test_a_future_statement_without_a_demand_before_it_is_no_threat(sid, text):
+    assert "threatens_or_bribes" not in ids(text, sid)
+    # "If you're scared, you won't be alone." is in test_wordchoice.py
+
+
+@pytest.mark.parametrize("sid,text", [
+    ("twins-dinner", "Your friend Sam never does this."),
+    ("missing-mum", "You're three and a half, you're far too big for all this."),
+    ("missing-mum", "Look, nobody else is crying."),
+])
+def test_shaming_by_age_or_comparison_with_other_children(sid, text):
+    assert "shames_or_labels" in ids(text, sid)
+
+
+@pytest.mark.parametrize("sid,text", [
+    ("missing-mum", "Your mummy never forgets you, she'll be back."),
+    ("missing-mum", "Nobody else is here yet, so we can sit together."),
+    ("bedtime-limit", "You're not too old for a story."),
+    ("night-waking", "It's too dark for you to see, I know."),
+])
+def test_other_people_and_ages_without_a_comparison_do_not_shame(sid, text):
+    assert "shames_or_labels" not in ids(text, sid)
