@@ -208,3 +208,14 @@ def test_shaming_by_age_or_comparison_with_other_children(sid, text):
 ])
 def test_other_people_and_ages_without_a_comparison_do_not_shame(sid, text):
     assert "shames_or_labels" not in ids(text, sid)
+
+
+@pytest.mark.parametrize("sid,text,found", [
+    ("missing-mum", "You think she's forgotten all about you.", True),
+    ("new-baby", "You feel jealous, and you think Mummy loves her more than you.", True),
+    ("bedtime-limit", "do you think it will change my mind", False),
+    ("new-baby", "What do you think?", False),
+    ("new-baby", "You think about it and tell me when you're ready.", False),
+])
+def test_telling_the_child_what_they_think_is_commentary(sid, text, found):
+    assert ("adds_commentary" in ids(text, sid)) is found
