@@ -219,3 +219,16 @@ def test_other_people_and_ages_without_a_comparison_do_not_shame(sid, text):
 ])
 def test_telling_the_child_what_they_think_is_commentary(sid, text, found):
     assert ("adds_commentary" in ids(text, sid)) is found
+
+
+@pytest.mark.parametrize("sid,text,found", [
+    ("cookie", "Cookie's after tea, love.", True),
+    ("cookie", "After dinner we have cookie. Now, no.", True),
+    ("bedtime-limit", "Bed's now.", True),
+    ("cookie", "Dinner's ten minutes away, so it's going to be a no from me.", True),
+    ("cookie", "You want it after dinner? Okay.", False),
+    ("night-waking", "After tea we read a story, remember?", False),
+    ("missing-mum", "Mummy is after work, she comes at three.", False),
+])
+def test_a_limit_stated_as_a_fact_about_the_day_holds_it(sid, text, found):
+    assert ("holds_limit" in ids(text, sid)) is found
