@@ -44,17 +44,20 @@ def test_bad_data_file_is_a_one_line_error(tmp_path):
 # once before (0.850) and once after (0.857) the fifth round, and predicts the score on unseen dev-like
 # data. D, C, B, A and the holdout have been tuned on, so their floors are modest guards against
 # regressions (measured after the fifth round: D 0.964, C 0.948, B 0.979, A even 0.942, holdout even 0.934).
-# Since issue 10 the scores include the learned layer (docs/evaluation.md). G is now the report set:
-# first contact 0.803 with rules + learned layer; F was scored once (0.814) and then trained on (0.871).
+# Since issue 10 the scores include the learned layer (docs/evaluation.md). F (first contact 0.814) and
+# G (first contact 0.803) have both had their first-contact score and are now tuned on and trained on;
+# their floors guard the tuned level (measured 0.893 / 0.894 as written), not a first-contact score.
+# The next report set (H) is scored once by the lead. Measured after the issue-10 tuning round:
+# E 0.933, D 0.966, C 0.946, B 0.981, A even 0.958, holdout even 0.939.
 REPORT_SETS = [
-    ("responses-blind-g.jsonl", None, 176, 0.78),  # report only: written blind, never trained on
-    ("responses-blind-f.jsonl", None, 176, 0.84),  # training set since its first contact
-    ("responses-blind-e.jsonl", None, 192, 0.83),  # dev-like, written blind; a training set since issue 10
-    ("responses-blind-d.jsonl", None, 192, 0.92),  # tuning: dev-like
-    ("responses-blind-c.jsonl", None, 192, 0.90),  # tuning: dev-like
-    ("responses-blind-b.jsonl", None, 160, 0.92),  # tuning: dev-like
-    ("responses-blind-a.jsonl", "even", 104, 0.90),  # tuning: concern-heavy
-    ("responses-holdout.jsonl", "even", 80, 0.90),  # tuning
+    ("responses-blind-g.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
+    ("responses-blind-f.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
+    ("responses-blind-e.jsonl", None, 192, 0.91),  # dev-like, written blind; a training set since issue 10
+    ("responses-blind-d.jsonl", None, 192, 0.94),  # tuning: dev-like
+    ("responses-blind-c.jsonl", None, 192, 0.92),  # tuning: dev-like
+    ("responses-blind-b.jsonl", None, 160, 0.95),  # tuning: dev-like
+    ("responses-blind-a.jsonl", "even", 104, 0.93),  # tuning: concern-heavy
+    ("responses-holdout.jsonl", "even", 80, 0.91),  # tuning
 ]
 
 

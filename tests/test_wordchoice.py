@@ -330,6 +330,39 @@ FAMILY_CASES = [
     ("barking-dog", "The dog's just being friendly.", "adds_commentary", True),
     ("twins-dinner", "You're probably hungry, that's all.", "adds_commentary", True),
     ("twins-dinner", "You're both so upset.", "adds_commentary", False),
+    # issue 10, from the error analysis of blind-f and blind-g
+    # a consequence said right after a condition is a threat; a future statement without a demand is not
+    ("night-waking", "Keep crying and you'll be sleeping with the light off.", "threatens_or_bribes", True),
+    ("biting", "If you bite me again you're going straight on the step.", "threatens_or_bribes", True),
+    ("cookie", "Keep on like this and there'll be no pudding at all.", "threatens_or_bribes", True),
+    ("night-waking", "If you need me, you'll find me right here.", "threatens_or_bribes", False),
+    ("night-waking", "I'll stay here till you feel better, you will be okay.", "threatens_or_bribes", False),
+    ("biting", "When you're ready, you'll find me on the sofa.", "threatens_or_bribes", False),
+    ("night-waking", "You're upset, and you will be okay.", "threatens_or_bribes", False),
+    ("cookie", "You want a cookie, and you will have one after tea.", "threatens_or_bribes", False),
+    # "If you're scared, you won't be alone." is in test_wordchoice.py
+    # shaming by age or comparison with other children
+    ("twins-dinner", "Your friend Sam never does this.", "shames_or_labels", True),
+    ("missing-mum", "You're three and a half, you're far too big for all this.", "shames_or_labels", True),
+    ("missing-mum", "Look, nobody else is crying.", "shames_or_labels", True),
+    ("missing-mum", "Your mummy never forgets you, she'll be back.", "shames_or_labels", False),
+    ("missing-mum", "Nobody else is here yet, so we can sit together.", "shames_or_labels", False),
+    ("bedtime-limit", "You're not too old for a story.", "shames_or_labels", False),
+    ("night-waking", "It's too dark for you to see, I know.", "shames_or_labels", False),
+    # telling the child what they think is commentary; asking is not
+    ("missing-mum", "You think she's forgotten all about you.", "adds_commentary", True),
+    ("new-baby", "You feel jealous, and you think Mummy loves her more than you.", "adds_commentary", True),
+    ("bedtime-limit", "do you think it will change my mind", "adds_commentary", False),
+    ("new-baby", "What do you think?", "adds_commentary", False),
+    ("new-baby", "You think about it and tell me when you're ready.", "adds_commentary", False),
+    # a limit stated as a fact about the day holds it
+    ("cookie", "Cookie's after tea, love.", "holds_limit", True),
+    ("cookie", "After dinner we have cookie. Now, no.", "holds_limit", True),
+    ("bedtime-limit", "Bed's now.", "holds_limit", True),
+    ("cookie", "Dinner's ten minutes away, so it's going to be a no from me.", "holds_limit", True),
+    ("cookie", "You want it after dinner? Okay.", "holds_limit", False),
+    ("night-waking", "After tea we read a story, remember?", "holds_limit", False),
+    ("missing-mum", "Mummy is after work, she comes at three.", "holds_limit", False),
 ]
 
 

@@ -168,3 +168,4 @@ def test_every_rule_reads_things_that_exist():
     known = set(lex.phrases) | set(lex.lists) | set(lex.g._sets) | set(lex.g.role) | set(WORD_CHOICE_IDS) | CLAUSE_FACTS
     for r in wc.RULES:
         assert set(r.reads) <= known, (r.name, set(r.reads) - known)
+

@@ -27,6 +27,9 @@ PHRASE_CONCERNS = (
     "pushes_to_stop", "dismisses_feeling", "fixes_or_distracts", "lectures",
     "shames_or_labels", "insists_on_contact", "adds_commentary",
 )
+# A condition that names the child's feeling or offers the adult ("if you're scared, | you won't be alone")
+# sets no price on anything.
+KIND = (*ACK, "offers_presence", "allows_feeling")
 MAX_RESIGNED_WORDS = 12  # a resigned opener ("oh, | alright, | fine") is a few words
 # The words every rule reads are the language's (prompts/<lang>/lexicon/grammar.toml,
 # [words], [roles], [swap], [morphology]), reached as ``lex.g.<set>``; none are written here.
@@ -613,6 +616,10 @@ def _threats(clauses: list[Clause], ctx: _Context) -> None:
             continue
         window = [q for q in clauses[max(0, k - 1) : k + 2] if q.sentence == c.sentence or q is c]
         hits = [q for q in window if lex.find("consequences", q.words)]
+        if (nxt is not None and nxt.sentence == c.sentence and not set(c.labels).intersection(KIND)
+                and not any(ctx.feeling_at(c.words, i) for i in range(len(c.words)))
+                and lex.find("future_consequences", nxt.words)):
+            hits.append(nxt)  # "keep crying and | you'll be sleeping with the light off": what comes next is the cost
         if either and lex.find("or_consequences", c.words):
             hits.append(c)  # "stop it | or you'll go to bed early": whatever follows "or" is the consequence
         if hits:
@@ -824,7 +831,8 @@ RULES: tuple[Rule, ...] = (
     Rule("many questions", "take-level", _questions, ("question", "tag", "gentle_offers", "fixes_or_distracts"),
          adds=("interrogates",), removes=("acknowledges_feeling", "allows_feeling")),
     Rule("threats and bribes", "take-level", _threats,
-         ("threat_phrases", "grudging", "offer_conditions", "threat_conditions", "consequences", "or_consequences"),
+         ("threat_phrases", "grudging", "offer_conditions", "threat_conditions", "consequences", "or_consequences",
+          "future_consequences"),
          adds=("threatens_or_bribes",), removes=("holds_limit", "lectures")),
     Rule("long explanations", "take-level", _long_lectures, ("explain_markers", "adds_commentary", "sentence length"),
          adds=("lectures",), removes=("acknowledges_view",)),

@@ -284,7 +284,7 @@ EMOTIONS = table(
 CONCERN_LISTS = (
     "pushes_to_stop", "dismisses_feeling", "fixes_or_distracts", "lectures", "shames_or_labels",
     "insists_on_contact", "adds_commentary", "interrogates", "gives_in", "threat_phrases",
-    "threat_conditions", "offer_conditions", "or_consequences", "consequences", "grudging",
+    "threat_conditions", "offer_conditions", "or_consequences", "future_consequences", "consequences", "grudging",
     "resignation", "delay_markers", "permission_openers", "grant_feeling_verbs",
     "grant_durations", "grant_imperatives", "pity", "overstated_wishes",
 )
