@@ -111,8 +111,16 @@ def test_22050_hz_audio_plays_on_a_device_that_needs_resampling(pulse_server, mo
     seen: list[str] = []
 
     def sink_inputs() -> None:
-        time.sleep(0.6)
-        seen.append(pulse_server.pactl("list", "sink-inputs"))
+        # Look while the sound plays (its stream exists only then); a busy machine
+        # may open it late, so keep looking for a few seconds.
+        deadline = time.monotonic() + 4.0
+        while time.monotonic() < deadline:
+            found = pulse_server.pactl("list", "sink-inputs")
+            if "Sample Specification" in found:
+                seen.append(found)
+                return
+            time.sleep(0.05)
+        seen.append("")
 
     peek = threading.Thread(target=sink_inputs)
     peek.start()
