@@ -39,18 +39,20 @@ def test_the_slope_is_per_visitor_and_ignores_the_warm_up():
 
 @pytest.mark.slow
 @pytest.mark.pulse
-def test_two_visitors_complete_and_are_measured(tmp_path):
+def test_a_visitor_completes_and_is_measured(tmp_path):
+    """One real visitor through the script (the slope arithmetic is tested above;
+    a longer run is the benchmark, docs/soak.md)."""
     if shutil.which("pulseaudio") is None:
         pytest.skip("the pulseaudio program is not installed (apt-get install pulseaudio)")
     out = tmp_path / "soak.json"
-    p = subprocess.run([sys.executable, str(SOAK), "--visitors", "2", "--warmup", "1",
+    p = subprocess.run([sys.executable, str(SOAK), "--visitors", "1", "--warmup", "1",
                         "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert "Traceback" not in p.stderr, p.stderr
     r = json.loads(out.read_text())
-    assert r["visitors_asked"] == 2
+    assert r["visitors_asked"] == 1
     lines = [json.loads(ln) for ln in out.with_suffix(".jsonl").read_text().splitlines()]
-    assert [s["visitor"] for s in lines] == [1, 2]
+    assert [s["visitor"] for s in lines] == [1]
     assert all(s["rss_mb"] > 50 and s["fds"] > 2 for s in lines)
     # On a loaded machine a visit can fail (the kiosk then recovers); it is counted, never hidden.
-    assert r["visitors_done"] + sum(not s["ok"] for s in lines) == 2
+    assert r["visitors_done"] + sum(not s["ok"] for s in lines) == 1
     assert (p.returncode == 0) == (r["errors"] == 0)  # one warm-up visitor: no slope yet
