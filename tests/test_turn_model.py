@@ -137,12 +137,22 @@ def test_the_threshold_rises_with_the_check():
     assert [v.probability for v in eot.verdicts] == [0.92, 0.92]
 
 
+_GOOD = "checks_s = [0.25]\ncomplete_at = [0.9]\nceiling_s = 3.0\nfallback_silence_s = 1.2\n"
+
+
+def test_a_good_policy_file_reads(tmp_path, monkeypatch):
+    (tmp_path / "turn.toml").write_text(_GOOD)
+    monkeypatch.setenv("HEARD_PROMPTS", str(tmp_path))
+    p = load_turn_policy("en")
+    assert p.checks_s == (0.25,) and p.complete_at == (0.9,) and p.ceiling_s == 3.0
+
+
 @pytest.mark.parametrize("text, match", [
-    ("checks_s = 'soon'\n", "'checks_s' must be a list"),
-    ("checks_s = [0.25, 4.0]\nceiling_s = 3.0\n", "must come before 'ceiling_s'"),
-    ("checks_s = [0.25]\nceiling_s = 3.0\ncomplete_at = [0.9, 0.8]\n", "'complete_at' must be"),
-    ("checks_s = [0.25]\nceiling_s = 3.0\ncomplete_at = 0.9\nfallback_silence_s = 'x'\n",
-     "'fallback_silence_s' must be a number"),
+    ("checks_s = 'soon'\n", "checks_s.*must be a list of numbers"),
+    (_GOOD.replace("checks_s = [0.25]", "checks_s = [0.25, 4.0]"), "must come before 'ceiling_s'"),
+    (_GOOD.replace("complete_at = [0.9]", "complete_at = [0.9, 0.8]"), "'complete_at' needs one"),
+    (_GOOD.replace("fallback_silence_s = 1.2", "fallback_silence_s = 'x'"), "fallback_silence_s.*must be a number"),
+    (_GOOD.replace("ceiling_s", "ceiling_secs"), "did you mean `ceiling_s`"),
 ])
 def test_a_bad_policy_file_is_one_line_naming_the_key(tmp_path, monkeypatch, text, match):
     (tmp_path / "turn.toml").write_text(text)

@@ -17,7 +17,8 @@ from typing import Protocol
 import numpy as np
 
 from heard.core.errors import HeardError
-from heard.core.paths import language_dir, prompts_dir, read_toml
+from heard.core.paths import prompts_dir
+from heard.core.rules import read_checked
 
 
 @dataclass(frozen=True)
@@ -32,44 +33,32 @@ class TurnPolicy:
 
 
 def load_turn_policy(lang: str = "en") -> TurnPolicy:
-    """Read prompts/turn.toml and prompts/<lang>/turn.toml (the language's words);
-    any bad value is one line naming the key."""
-    path = prompts_dir() / "turn.toml"
-    data = read_toml(path, "end-of-turn settings file")
+    """Read prompts/turn.toml and prompts/<lang>/turn.toml (the language's words).
 
-    def num(key: str, lo: float, hi: float) -> float:
-        v = data.get(key)
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
-            raise HeardError(f"end-of-turn settings file {path.name}: '{key}' must be a number "
-                             f"from {lo} to {hi} (got {v!r})")
-        return float(v)
-
-    checks = data.get("checks_s")
-    if (not isinstance(checks, list) or not checks
-            or not all(isinstance(c, (int, float)) and 0.03 <= c <= 10 for c in checks)):
-        raise HeardError(f"end-of-turn settings file {path.name}: 'checks_s' must be a list of "
-                         "silence lengths in seconds (e.g. [0.25, 1.0])")
-    ceiling = num("ceiling_s", 0.3, 30.0)
+    Types and ranges are the prompts schema's (one line naming the file and
+    the key); only what relates two keys is checked here.
+    """
+    root = prompts_dir()
+    data = read_checked(root, "turn.toml")
+    checks, at, ceiling = data["checks_s"], data["complete_at"], float(data["ceiling_s"])
     if max(checks) >= ceiling:
-        raise HeardError(f"end-of-turn settings file {path.name}: every check in 'checks_s' "
-                         f"must come before 'ceiling_s' ({ceiling})")
-    words_path = language_dir(lang) / "turn.toml"
-    words = read_toml(words_path, "end-of-turn words file") if words_path.is_file() else {}
-    at = data.get("complete_at")
-    at = [at] * len(checks) if isinstance(at, (int, float)) and not isinstance(at, bool) else at
-    if (not isinstance(at, list) or len(at) != len(checks)
-            or not all(isinstance(a, (int, float)) and 0 <= a <= 1 for a in at)):
-        raise HeardError(f"end-of-turn settings file {path.name}: 'complete_at' must be a "
-                         "probability from 0 to 1, or one per entry of 'checks_s'")
+        raise HeardError(f"end-of-turn settings file turn.toml: every check in 'checks_s' "
+                         f"must come before 'ceiling_s' ({ceiling:g})")
+    if len(at) == 1:
+        at = at * len(checks)
+    if len(at) != len(checks):
+        raise HeardError("end-of-turn settings file turn.toml: 'complete_at' needs one probability, "
+                         "or one per entry of 'checks_s'")
+    words = read_checked(root, f"{lang}/turn.toml") if (root / lang / "turn.toml").is_file() else {}
     order = sorted(range(len(checks)), key=lambda i: checks[i])
     return TurnPolicy(
         checks_s=tuple(float(checks[i]) for i in order),
         complete_at=tuple(float(at[i]) for i in order),
         ceiling_s=ceiling,
-        fallback_silence_s=num("fallback_silence_s", 0.3, 10.0),
-        min_speech_s=num("min_speech_s", 0.0, 10.0) if "min_speech_s" in data else 1.0,
-        not_done_words=frozenset(w.lower() for w in words.get("not_done_words", [])),
-        not_done_endings=tuple(words.get("not_done_endings", [])),
+        fallback_silence_s=float(data["fallback_silence_s"]),
+        min_speech_s=float(data.get("min_speech_s", 1.0)),
+        not_done_words=frozenset(w.lower() for w in words.get("not_done_words", ())),
+        not_done_endings=tuple(words.get("not_done_endings", ())),
     )
 
 

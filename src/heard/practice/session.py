@@ -22,7 +22,8 @@ import numpy as np
 from heard.audio.capture import MicCapture, MicrophoneLost
 from heard.audio.resample import resample
 from heard.audio.speech_out import ADULT, CHILD, Voice
-from heard.core.paths import language_dir, read_toml
+from heard.core.paths import DEFAULT_LANG, prompts_dir
+from heard.core.rules import read_checked
 from heard.core.scenarios import Scenario, all_scenarios, get_scenario
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript, Word
@@ -44,16 +45,9 @@ if TYPE_CHECKING:  # imported lazily at run time (the analysis loads word lists)
 
 
 def load_session_wording() -> dict[str, str]:
-    """What the screen says around a take (prompts/<lang>/session.toml)."""
-    path = language_dir() / "session.toml"
-    data = read_toml(path, "session wording file")
-    need = ("your_turn", "ended_early")
-    missing = [k for k in need if not isinstance(data.get(k), str)]
-    if missing:
-        from heard.core.errors import HeardError
-
-        raise HeardError(f"session wording file {path.name}: '{missing[0]}' must be a line of text")
-    return {k: data[k].strip() for k in need}
+    """What the screen says around a take (prompts/<lang>/session.toml, schema-checked)."""
+    data = read_checked(prompts_dir(), f"{DEFAULT_LANG}/session.toml")
+    return {k: str(v).strip() for k, v in data.items()}
 
 
 @dataclass
