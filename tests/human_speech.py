@@ -40,6 +40,8 @@ class Case:
     pause_at: float | None = None  # thinking-pause cases: where the inserted pause starts
     pause_s: float = 0.0
     text: str = ""
+    # Thinking-pause cases: (start, end, word) on the case's own timeline, from the TextGrid.
+    words: tuple[tuple[float, float, str], ...] = ()
 
 
 def room_tone(seconds: float, level_dbfs: float = -62.0, seed: int = 0) -> np.ndarray:
@@ -164,6 +166,9 @@ def pause_cases(pauses=(0.8, 1.5, 2.5), tail_s: float = 4.0, per_phrase: int = 2
                 total = sum(len(q) for q in parts[:4]) / RATE
                 text = " ".join(w for *_, w in run[: i + 1]) + " ... " + \
                     " ".join(w for *_, w in run[i + 1:])
+                shift = len(lead) / RATE - a / RATE
+                words = tuple((ws + shift + (p if ws * RATE >= cut else 0.0),
+                               we + shift + (p if ws * RATE >= cut else 0.0), w) for ws, we, w in run)
                 cases.append(Case(f"{stem}@{run[i][1]:.1f}+{p}s", np.concatenate(parts), total,
-                                  (len(lead) + cut - a) / RATE, p, text))
+                                  (len(lead) + cut - a) / RATE, p, text, words))
     return cases

@@ -23,11 +23,11 @@ from heard.core.rules import read_checked
 
 @dataclass(frozen=True)
 class TurnPolicy:
-    checks_s: tuple[float, ...] = (0.25, 1.0)  # silence at which the model is asked
-    complete_at: tuple[float, ...] = (0.9, 0.6)  # P(finished) that ends the turn, per check
+    checks_s: tuple[float, ...] = (0.25, 0.5)  # silence at which the model is asked
+    complete_at: tuple[float, ...] = (0.8, 0.99)  # P(finished) that ends the turn, per check
     ceiling_s: float = 3.0  # silence that ends the turn whatever was judged
     fallback_silence_s: float = 1.2  # no model: a fixed silence ends the turn
-    min_speech_s: float = 1.0  # less speech than this: not judged before the last check
+    min_speech_s: float = 0.7  # less speech than this: not judged before the last check
     not_done_words: frozenset[str] = frozenset()
     not_done_endings: tuple[str, ...] = ()
 
@@ -56,7 +56,7 @@ def load_turn_policy(lang: str = "en") -> TurnPolicy:
         complete_at=tuple(float(at[i]) for i in order),
         ceiling_s=ceiling,
         fallback_silence_s=float(data["fallback_silence_s"]),
-        min_speech_s=float(data.get("min_speech_s", 1.0)),
+        min_speech_s=float(data.get("min_speech_s", 0.7)),
         not_done_words=frozenset(w.lower() for w in words.get("not_done_words", ())),
         not_done_endings=tuple(words.get("not_done_endings", ())),
     )
