@@ -375,7 +375,7 @@ FILES: dict[str, Key] = {
     "<lang>/calibration.toml": CALIBRATION,
     "<lang>/commands.toml": COMMANDS,
     "<lang>/scenarios/*.toml": SCENARIO,
-    "report/wording.toml": REPORT,
+    "<lang>/report.toml": REPORT,
     "learned.toml": LEARNED,
     "turn.toml": TURN,
     "<lang>/turn.toml": TURN_WORDS,

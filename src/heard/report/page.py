@@ -15,14 +15,14 @@ from pathlib import Path
 from string import Template
 
 from heard.core.errors import HeardError
-from heard.core.paths import prompts_dir, read_toml
+from heard.core.paths import DEFAULT_LANG, language_dir, prompts_dir, read_toml
 
 esc = html.escape
 
 
 @dataclass(frozen=True)
 class ReportWording:
-    """prompts/report/wording.toml: one dict per section."""
+    """prompts/<lang>/report.toml: one dict per section."""
 
     page: dict
     take: dict
@@ -33,7 +33,7 @@ class ReportWording:
         text = getattr(self, section).get(key)
         if not isinstance(text, str):
             raise HeardError(f"report wording: [{section}] needs a text `{key}`; "
-                             "restore it from prompts/report/wording.toml")
+                             f"restore it from prompts/{DEFAULT_LANG}/report.toml")
         try:
             return text.format(**values) if values else text
         except (KeyError, IndexError, ValueError) as exc:
@@ -46,7 +46,7 @@ def folder() -> Path:
 
 
 def load_wording() -> ReportWording:
-    data = read_toml(folder() / "wording.toml", "report wording")
+    data = read_toml(language_dir() / "report.toml", "report wording")
     return ReportWording(*(dict(data.get(k, {})) for k in ("page", "take", "progress", "kiosk")))
 
 
