@@ -129,6 +129,11 @@ class _TurnState:
         return self.eot.judge(np.concatenate(frames), text, silence_s, self.ep.speech_s).complete
 
     def _event(self, ev: Event) -> None:
+        # The caller first: a start may have to cut the cue short (barge-in), and
+        # must not wait for the recogniser to catch up on the pre-roll below
+        # (a new recogniser and ~0.7 s of audio: over a second on a busy machine).
+        if self.on_event is not None:
+            self.on_event(ev)
         if ev.kind == "start":
             assert ev.speech_start is not None  # a start event carries it
             self.first = max(0, int(round(ev.speech_start / FRAME_S)) - self.preroll)
@@ -140,8 +145,6 @@ class _TurnState:
         elif ev.kind in ("end", "silence"):
             self.done = ev
             self.speaking = False
-        if self.on_event is not None:
-            self.on_event(ev)
 
     def finish(self, reason: str) -> None:
         """Close the turn: audio ran out, or the caller's ``until`` said stop."""
