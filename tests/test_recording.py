@@ -132,3 +132,19 @@ def test_record_fields_come_from_the_analysis(analysis):
     assert r.metrics["pacing"]["words"] == len(WORDS.split())
     anon = take_record(analysis, {}, anonymous=True, audio_path="/x.wav")
     assert anon.transcript is None and anon.feedback == "" and anon.audio_path is None
+
+
+def test_a_continued_take_replaces_its_first_part_and_its_recording(tmp_path, analysis, take_audio):
+    db = tmp_path / "h.sqlite3"
+    rec = TakeRecorder(History(db), keep_audio=True)
+    first = rec(analyse_text(get_scenario("cookie"), "You really wanted"), LATENCY,
+                samples=take_audio[: len(take_audio) // 2])
+    (_, _, _, _, first_audio, _, _), = _rows(db)
+    again = rec(analysis, LATENCY, samples=take_audio, continues=True)
+    rec.close()
+    assert again == first and rec.saved == [first]
+    (transcript, feedback, _, _, audio, _, _), = _rows(db)  # one row: the whole answer
+    assert transcript == WORDS and feedback == analysis.feedback.spoken
+    assert _findings(db) == [f.id for f in analysis.findings]
+    assert np.array_equal(read_wav(audio), take_audio)
+    assert not os.path.exists(first_audio)  # the first part's recording went with its row

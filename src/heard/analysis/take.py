@@ -17,6 +17,7 @@ from heard.analysis.baseline import Baseline
 from heard.analysis.combine import combine
 from heard.analysis.feedback import Feedback, TakeSummary, compose
 from heard.analysis.findings import Finding
+from heard.analysis.onset import refine_segments
 from heard.analysis.prosody import Prosody
 from heard.analysis.prosody import measure as measure_prosody
 from heard.analysis.tone import rate_findings, tone_findings
@@ -121,7 +122,8 @@ def analyse_audio(scenario: Scenario, samples: np.ndarray, transcript: Transcrip
     if mask is None:
         mask = speech_mask(samples)
     th = rules.pacing
-    segments = pacing_mod.speech_segments(mask, th)
+    # The answer's onset on the audio, not on the VAD's 30 ms frame edge: the wait is judged to 0.1 s.
+    segments = refine_segments(samples, pacing_mod.speech_segments(mask, th), cue_end)
     pace = pacing_mod.measure(transcript, segments, cue_end, th)
     found: list[Finding] = []
     wc_unclear = False

@@ -94,12 +94,22 @@ class _TurnState:
     def feed(self, chunk: Chunk) -> None:
         x = chunk.samples
         pos = int(round((chunk.start - self.t0) * RATE))
-        if pos + len(x) <= self.n:
-            return  # before time 0 or already covered
-        if pos < self.n:
-            x = x[self.n - pos:]
-        elif pos > self.n + FRAME_SAMPLES:  # a muted or dropped stretch: silence on the timeline
-            self._append(np.zeros(pos - self.n, np.int16))
+        if pos + len(x) <= 0:
+            return  # before time 0
+        # A running stream's blocks follow one another sample for sample; only
+        # their capture stamps jitter (+-20 ms). Trimming the audio of each block
+        # stamped early (and ignoring the lateness of the others) slid the whole
+        # timeline up to a frame early: waits were measured 0.025 s short. So the
+        # stamp places the first block, and after that only a real gap (a muted
+        # or dropped stretch) or a real overlap moves the audio: more than two
+        # blocks' worth of jitter (two frames).
+        if self.n == 0 or abs(pos - self.n) > 2 * FRAME_SAMPLES:
+            if pos + len(x) <= self.n:
+                return  # already covered
+            if pos < self.n:
+                x = x[self.n - pos:]
+            elif pos > self.n:  # silence on the timeline where no audio came
+                self._append(np.zeros(pos - self.n, np.int16))
         self._append(x)
 
     def _append(self, x: np.ndarray) -> None:
@@ -129,6 +139,11 @@ class _TurnState:
         return self.eot.judge(np.concatenate(frames), text, silence_s, self.ep.speech_s).complete
 
     def _event(self, ev: Event) -> None:
+        # The caller first: a start may have to cut the cue short (barge-in), and
+        # must not wait for the recogniser to catch up on the pre-roll below
+        # (a new recogniser and ~0.7 s of audio: over a second on a busy machine).
+        if self.on_event is not None:
+            self.on_event(ev)
         if ev.kind == "start":
             assert ev.speech_start is not None  # a start event carries it
             self.first = max(0, int(round(ev.speech_start / FRAME_S)) - self.preroll)
@@ -140,8 +155,6 @@ class _TurnState:
         elif ev.kind in ("end", "silence"):
             self.done = ev
             self.speaking = False
-        if self.on_event is not None:
-            self.on_event(ev)
 
     def finish(self, reason: str) -> None:
         """Close the turn: audio ran out, or the caller's ``until`` said stop."""

@@ -96,7 +96,9 @@ class PracticeSession:
 
     ``on_event(name, data)`` callbacks see each stage as it happens:
     narration / cue / feedback (start, end), listening, take, step, heard.
-    ``on_take(analysis, latency, samples=...)`` callbacks get each finished take.
+    ``on_take(analysis, latency, samples=...)`` callbacks get each finished take;
+    a take gone on after "I wasn't finished" comes again, whole, with
+    ``continues=True``: it replaces the one before (one answer, one take).
     """
 
     def __init__(self, settings: SessionSettings, *, model=None, capture=None, player=None,
@@ -238,8 +240,9 @@ class PracticeSession:
         return self._judge(scenario, turn, offset, previous, cue_end)
 
     def _judge(self, scenario: Scenario, turn: Turn, offset: float, previous,
-               cue_end: float) -> TakeResult:
-        """Analyse the take, show and speak the feedback, hand the take on."""
+               cue_end: float, continues: bool = False) -> TakeResult:
+        """Analyse the take, show and speak the feedback, hand the take on
+        (``continues``: in place of the last take, which it carries on)."""
         if turn.reason == "complete":
             self._print(self.wording["ended_early"])
         assert self._analyse is not None  # set by _prepare()
@@ -255,9 +258,15 @@ class PracticeSession:
             self._print("latency: " + ", ".join(f"{k} {v:+.3f} s" for k, v in latency.items()))
         result = TakeResult(scenario.id, analysis, turn, latency, previous is not None,
                             offset, cue_end)
-        self.takes.append(result)
+        if continues and self.takes:
+            self.takes[-1] = result
+        else:
+            self.takes.append(result)
         for cb in self.on_take:
-            cb(analysis, latency, samples=turn.samples)
+            if continues:
+                cb(analysis, latency, samples=turn.samples, continues=True)
+            else:
+                cb(analysis, latency, samples=turn.samples)
         return result
 
     def _continue(self, scenario: Scenario, result: TakeResult, previous) -> TakeResult:
@@ -279,7 +288,8 @@ class PracticeSession:
                        speech_end=(more.speech_end + shift if more.speech_end is not None
                                    else first.speech_end), reason=more.reason)
         self._emit("take", turn=turn)
-        return self._judge(scenario, turn, result.cue_offset, previous, result.cue_end)
+        return self._judge(scenario, turn, result.cue_offset, previous, result.cue_end,
+                           continues=True)
 
     def _cue_and_listen(self, scenario: Scenario) -> tuple[Turn, float, float]:
         """Play the child's cue and listen from its start, so an answer that

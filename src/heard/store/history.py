@@ -322,10 +322,7 @@ class History:
     def add(self, rec: TakeRecord) -> int:
         """Save one take in a single transaction; returns its id."""
         created = _normalise_created(rec.created)
-        transcript, feedback, details, audio = rec.transcript, rec.feedback, rec.details, rec.audio_path
-        if self.anonymous:
-            self._remove_audio(audio)
-            transcript, feedback, details, audio = None, "", [], None
+        transcript, feedback, details, audio = self._kept(rec)
         with self._guard(), self._tx() as c:
             cur = c.execute(
                 "INSERT INTO takes (session_id, scenario, created, transcript, feedback,"
@@ -337,6 +334,29 @@ class History:
             assert take_id is not None  # set by a successful INSERT
             c.executemany("INSERT INTO take_findings (take_id, pos, finding) VALUES (?, ?, ?)",
                           [(take_id, i, f) for i, f in enumerate(rec.findings)])
+        return take_id
+
+    def replace(self, take_id: int, rec: TakeRecord) -> int:
+        """Overwrite a saved take with ``rec`` in one transaction, keeping its id
+        and creation time ("I wasn't finished": the take went on and was judged
+        again as one). A take that is gone (forgotten meanwhile) is added anew;
+        returns the id that holds it. A kept recording it replaces is deleted."""
+        transcript, feedback, details, audio = self._kept(rec)
+        with self._guard(), self._tx() as c:
+            row = c.execute("SELECT audio_path FROM takes WHERE id = ?", (take_id,)).fetchone()
+            if row is not None:
+                c.execute(
+                    "UPDATE takes SET scenario = ?, transcript = ?, feedback = ?, details = ?,"
+                    " metrics = ?, latency = ?, audio_path = ? WHERE id = ?",
+                    (rec.scenario, transcript, feedback, json.dumps(list(details)),
+                     json.dumps(rec.metrics), json.dumps(rec.latency), audio, take_id))
+                c.execute("DELETE FROM take_findings WHERE take_id = ?", (take_id,))
+                c.executemany("INSERT INTO take_findings (take_id, pos, finding) VALUES (?, ?, ?)",
+                              [(take_id, i, f) for i, f in enumerate(rec.findings)])
+        if row is None:
+            return self.add(rec)
+        if isinstance(row[0], str) and row[0] != audio:
+            self._remove_audio(row[0])
         return take_id
 
     def recent(self, limit: int = 20, scenario: str | None = None) -> list[TakeRecord]:
@@ -497,6 +517,14 @@ class History:
         self.close()
 
     # -- helpers ------------------------------------------------------------
+
+    def _kept(self, rec: TakeRecord) -> tuple[str | None, str, list[str], str | None]:
+        """(transcript, feedback, details, audio path) as this history keeps them:
+        an anonymous one keeps none of them (and deletes the recording)."""
+        if self.anonymous:
+            self._remove_audio(rec.audio_path)
+            return None, "", [], None
+        return rec.transcript, rec.feedback, list(rec.details), rec.audio_path
 
     def _findings_for(self, ids: list[int]) -> dict[int, list[str]]:
         found: dict[int, list[str]] = {}

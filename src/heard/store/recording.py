@@ -116,7 +116,10 @@ class TakeRecorder:
     def active(self) -> bool:
         return self.history is not None
 
-    def __call__(self, analysis, latency: dict | None = None, samples=None) -> int | None:
+    def __call__(self, analysis, latency: dict | None = None, samples=None,
+                 continues: bool = False) -> int | None:
+        """Save a take; ``continues``: it is the last take gone on after "I wasn't
+        finished", so it replaces that row (one answer, one row, one feedback)."""
         if self.history is None:
             return None
         if samples is None:
@@ -126,7 +129,11 @@ class TakeRecorder:
                           anonymous=self.history.anonymous,
                           detail=None if self.history.anonymous else _report(analysis, samples))
         try:
-            take_id = self.history.add(rec)
+            if continues and self.saved:
+                take_id = self.history.replace(self.saved[-1], rec)
+                self.saved.pop()
+            else:
+                take_id = self.history.add(rec)
         except HeardError as exc:
             self.failures += 1
             if audio:

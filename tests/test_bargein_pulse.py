@@ -1,0 +1,96 @@
+"""Barge-in through a real (virtual) microphone and speaker.
+
+A parent who starts answering over the child's cue silences it, and the whole
+answer is taken. How soon the cue stops is measured by scripts/bench_bargein.py,
+not asserted here. (The cue's own echo is tests/test_echogate.py's: this rig's
+microphone is a FIFO with no echo path.)
+"""
+
+import io
+import threading
+import time
+
+import pytest
+
+import human_speech
+from heard.audio import devices
+from heard.core.settings import RATE
+from heard.practice.controls import KeyInput
+from heard.practice.session import PracticeSession, SessionSettings
+from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.slow, pytest.mark.pulse]
+
+SCENARIO = "bedtime-limit"  # a long cue: "No! I want to stay up late! Like yesterday!"
+
+
+@pytest.fixture
+def rig(pulse_server):  # noqa: F811 - the fixture above
+    devices.list_devices(refresh=True)
+    writer = FifoWriter(pulse_server.fifo)
+    writer.start()
+    monitor = MonitorRecorder(pulse_server)
+    monitor.start()
+    yield writer, monitor
+    monitor.stop()
+    writer.stop()
+
+
+def _session(ko_model, events: list, on_event=None) -> PracticeSession:
+    settings = SessionSettings(scenarios=(SCENARIO,), input_device="pulse", output_device="pulse",
+                               lang="ko", once=True)
+    s = PracticeSession(settings, model=ko_model, keys=KeyInput(read=False), out=io.StringIO())
+
+    def record(name: str, data: dict) -> None:
+        events.append((time.monotonic(), name, data))
+        if on_event is not None:
+            on_event(name, data)
+    s.on_event.append(record)
+    return s
+
+
+def _run(session: PracticeSession) -> int:
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("rc", session.run()), daemon=True)
+    t.start()
+    t.join(180)
+    assert not t.is_alive(), "the session did not finish"
+    return box["rc"]
+
+
+def _first(events, name):
+    return next((t, d) for t, n, d in events if n == name)
+
+
+def test_a_human_answer_over_the_cue_silences_it_and_is_taken_whole(ko_model, rig):
+    writer, monitor = rig
+    if not human_speech.available():
+        pytest.fail("human speech test assets are missing: run scripts/setup --test")
+    case = next(c for c in human_speech.complete_answers() if 2.0 <= c.speech_end - 0.6 <= 3.5)
+    answer = case.samples[int(0.6 * RATE): int(case.speech_end * RATE)]  # speech from sample 0
+    events: list = []
+    # 1.5 s after the cue starts playing: inside its long middle phrase.
+    session = _session(ko_model, events, lambda name, d: writer.say(
+        answer, at=time.monotonic() + 1.5, label="answer") if name == "cue_playing" else None)
+    assert _run(session) == 0
+
+    answer_at = writer.started["answer"]
+    answer_end = answer_at + len(answer) / RATE
+    played_at, playing = _first(events, "cue_playing")
+    natural_end = played_at + playing["seconds"]
+    assert answer_at < natural_end - 2.0  # it really began well inside the cue
+    # The child fell silent: the cue's sound ended soon after the answer began,
+    # long before the cue would have ended, while the parent was still talking.
+    cue_sound = [s for s in monitor.loud_spans(gap_s=0.3) if s[0] < answer_at + 0.5]
+    assert cue_sound and cue_sound[-1][1] < min(natural_end - 1.0, answer_end - 1.0), \
+        (cue_sound, answer_at, natural_end)
+    print(f"\ncue silent {cue_sound[-1][1] - answer_at:.2f} s after the answer began")
+    # The answer is taken whole: from its first sound to its last, and judged a rushed start.
+    take = session.takes[0]
+    assert take.turn.kind == "turn" and take.turn.transcript.words
+    assert take.turn.speech_end - take.turn.speech_start == pytest.approx(len(answer) / RATE,
+                                                                          abs=0.3)
+    assert take.turn.speech_start < 0.2  # the take begins with the answer, not after it
+    assert take.analysis.pacing.wait_s == pytest.approx(0.0, abs=0.05)
+    assert "rushed_in" in [f.id for f in take.analysis.findings]
+
