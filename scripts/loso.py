@@ -2,7 +2,7 @@
 """Leave-one-set-out scores of rules + learned layer: our stand-in for first contact.
 
     scripts/evaluate.py --loso [--config JSON] [--l2 X] [--epochs N] [--noisy N] [--sets ...]
-                               [--folds ...] [--per-label] [--veto X] [--save OOF.npz | --load OOF.npz]
+                               [--folds ...] [--per-label] [--thresholds S C] [--veto X] [--save OOF.npz | --load OOF.npz]
 
 For each labelled set except the report set (blind-h), the learned layer is
 trained on all the other sets and the left-out set is scored with rules +
@@ -131,8 +131,11 @@ def scores(y: np.ndarray, pred: np.ndarray) -> dict:
             "crit": (int(tp[CONCERN].sum()), int(crit_pred))}
 
 
+KINDS = [load_thresholds().as_dict()]
+
+
 def global_thresholds() -> np.ndarray:
-    th = load_thresholds().as_dict()
+    th = KINDS[0]
     return np.array([th[CATALOGUE[lab][0]] for lab in WORD_CHOICE_IDS])
 
 
@@ -302,11 +305,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="keep the out-of-fold scores in this .npz")
     ap.add_argument("--load", type=Path, help="report from saved out-of-fold scores (no training)")
     ap.add_argument("--folds", nargs="+", help="leave out only these sets (quicker comparisons)")
+    ap.add_argument("--thresholds", nargs=2, type=float, metavar=("STRENGTH", "CONCERN"),
+                    help="override learned.toml's thresholds (comparisons)")
     ap.add_argument("--veto", type=float, help="override learned.toml's veto on the rules' concerns")
     args = ap.parse_args(argv)
     if args.veto is not None:
         VETO[0] = args.veto
-    print(f"veto on the rules' concerns: {VETO[0]}")
+    if args.thresholds:
+        KINDS[0] = {"strength": args.thresholds[0], "concern": args.thresholds[1]}
+    print(f"thresholds: strength {KINDS[0]['strength']}, concern {KINDS[0]['concern']}; "
+          f"veto on the rules' concerns: {VETO[0]}")
     if "blind-h" in [*args.sets, *(args.folds or [])]:
         print("error: blind-h is the untouched report set; leave it out of --sets", file=sys.stderr)
         return 2
