@@ -2,7 +2,8 @@
 """Leave-one-set-out scores of rules + learned layer: our stand-in for first contact.
 
     scripts/evaluate.py --loso [--config JSON] [--l2 X] [--epochs N] [--noisy N] [--sets ...]
-                               [--folds ...] [--per-label] [--thresholds S C] [--veto X] [--save OOF.npz | --load OOF.npz]
+                               [--folds ...] [--per-label] [--thresholds S C] [--veto X]
+                               [--save OOF.npz | --load OOF.npz]
 
 For each labelled set except the report set (blind-h), the learned layer is
 trained on all the other sets and the left-out set is scored with rules +
