@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from heard.analysis.findings import WORD_CHOICE_IDS
 from heard.analysis.lexicon import Lexicon, load_lexicon
-from heard.analysis.textnorm import clauses_of
+from heard.analysis.textnorm import clauses_of, normalise_phrase
 from heard.core.scenarios import Scenario
 from heard.core.transcript import Transcript
 
@@ -48,6 +48,8 @@ class FeatureConfig:
     skip_grams: bool = False
     # Character n-grams across word boundaries ("e a b" of "like a baby").
     char_span: int = 0
+    # Word 2..n-grams of the canonical words (contractions written out: "you're so" -> "you are so").
+    canonical: int = 0
 
 
 def tokens(text: str) -> list[str]:
@@ -115,6 +117,10 @@ def featurise(text: str, scenario: Scenario | None, rule_ids: Iterable[str], cfg
     feats = _text_features(toks, cfg)
     if cfg.clause_starts:
         feats += _clause_features(text, cfg, lex)
+    if cfg.canonical:
+        words = normalise_phrase(" ".join(toks), lex if lex is not None else load_lexicon())
+        for n in range(2, cfg.canonical + 1):
+            feats += [f"k{n}:" + " ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
     text_ids = sorted({_hash(f, cfg.buckets) for f in feats})
     other: list[str] = ["bias"]
     if cfg.rules:
@@ -171,17 +177,18 @@ class Model:
             path, labels=np.array(self.labels), feature_ids=self.feature_ids.astype(np.int64),
             weights=self.weights.astype(np.float16), bias=self.bias.astype(np.float32),
             cfg=np.array([c.buckets, c.word_ngrams, c.char_min, c.char_max, int(c.rules),
-                          int(c.scenario), c.clause_starts, int(c.skip_grams), c.char_span], dtype=np.int64))
+                          int(c.scenario), c.clause_starts, int(c.skip_grams), c.char_span, c.canonical],
+                         dtype=np.int64))
 
 
 def read_model(path: Path) -> Model:
     with np.load(path, allow_pickle=False) as z:
         # Older files stop after "scenario"; the later options default to off.
-        b, wn, cmin, cmax, rules, scen, starts, skips, span = (list(int(x) for x in z["cfg"]) + [0, 0, 0])[:9]
+        b, wn, cmin, cmax, rules, scen, starts, skips, span, canon = (list(int(x) for x in z["cfg"]) + [0] * 4)[:10]
         labels = tuple(str(x) for x in z["labels"])
         if set(labels) - set(WORD_CHOICE_IDS):
             raise ValueError(f"{path.name}: labels the analyser does not know")
-        cfg = FeatureConfig(b, wn, cmin, cmax, bool(rules), bool(scen), starts, bool(skips), span)
+        cfg = FeatureConfig(b, wn, cmin, cmax, bool(rules), bool(scen), starts, bool(skips), span, canon)
         return Model(cfg, labels,
                      z["feature_ids"].astype(np.int64), z["weights"].astype(np.float32),
                      z["bias"].astype(np.float32))
