@@ -3,6 +3,7 @@
 
     scripts/evaluate.py [FILE.jsonl ...] [--asr-noise] [--scenario-examples] [--ids odd|even] [--rules-only]
                         [--json OUT]
+    scripts/evaluate.py --loso [...]    leave-one-set-out, see scripts/loso.py
 
 Prints per-label precision, recall, F1 and support, then macro-F1 (over labels
 with support) and the exact-match rate. --asr-noise also scores the texts as a
@@ -144,6 +145,11 @@ def report(title: str, s: dict, items: list[dict], preds: list[set[str]], show_e
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--loso" in argv:
+        import loso  # scripts/loso.py: leave-one-set-out, trains the learned layer per fold
+
+        return int(loso.main([a for a in argv if a != "--loso"]))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("files", nargs="*", type=Path, help=f"labelled .jsonl (default {DEFAULT_DATA})")
     ap.add_argument("--asr-noise", action="store_true", help="also score recogniser-style noisy text")

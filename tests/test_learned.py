@@ -152,3 +152,38 @@ def test_every_label_the_model_can_add_has_wording_without_a_rewrite(fid):
     assert 0 < len(fb.spoken.split()) <= 30, fb.spoken
     assert "{" not in fb.spoken and all("{" not in d for d in fb.details)
     assert any("no more of that now" in d.lower() for d in fb.details), fb.details
+
+
+def test_a_criticism_the_model_all_but_rules_out_is_not_given():
+    """The rules' concern stands only when the model gives it at least the veto; strengths always stand."""
+    th = load_thresholds()
+    assert 0 < th.veto < th.concern
+    probs = dict.fromkeys(WORD_CHOICE_IDS, 0.0)
+    probs["lectures"] = th.veto / 2
+    probs["acknowledges_feeling"] = th.veto / 2
+    kept = combine_mod.decide(probs, {"lectures", "acknowledges_feeling"}, th.as_dict(), limit_needed=True)
+    assert kept == {"acknowledges_feeling"}
+    probs["lectures"] = th.veto
+    assert "lectures" in combine_mod.decide(probs, {"lectures"}, th.as_dict(), limit_needed=True)
+
+
+def test_leave_one_set_out_never_touches_the_report_set():
+    loader = importlib.machinery.SourceFileLoader("heard_loso", str(REPO / "scripts" / "loso.py"))
+    spec = importlib.util.spec_from_loader("heard_loso", loader)
+    loso = importlib.util.module_from_spec(spec)
+    loader.exec_module(loso)
+    assert "blind-h" not in loso.tr.SETS
+    assert loso.main(["--sets", "dev", "blind-h"]) == 2
+
+
+def test_first_contact_rules_cover_their_sets():
+    """Each stored first-contact rules file names its commit and has every response of its set."""
+    folder = DATA / "first-contact-rules"
+    files = sorted(folder.glob("*.jsonl"))
+    assert files
+    for path in files:
+        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        assert re.fullmatch(r"[0-9a-f]{7,40}", lines[0]["commit"])
+        ids = {row["id"] for row in lines[1:]}
+        assert ids == {it["id"] for it in items(path.stem)}
+        assert all(set(row[f]) <= set(WORD_CHOICE_IDS) for row in lines[1:] for f in ("written", "recogniser", "asr"))

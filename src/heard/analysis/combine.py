@@ -28,23 +28,27 @@ LIMIT_ONLY = ("holds_limit", "gives_in")
 class Thresholds:
     strength: float = 0.5
     concern: float = 0.6
+    veto: float = 0.0  # a concern the rules found stands only if the model gives it this much
 
     def as_dict(self) -> dict[str, float]:
-        return {"strength": self.strength, "concern": self.concern}
+        return {"strength": self.strength, "concern": self.concern, "veto": self.veto}
 
 
 def load_thresholds(rules: Rules | None = None) -> Thresholds:
     """The thresholds in prompts/learned.toml (checked by the prompts schema)."""
     rules = rules if rules is not None else load_rules()
     data = rules.files["learned.toml"]["thresholds"]
-    return Thresholds(float(data["strength"]), float(data["concern"]))
+    return Thresholds(float(data["strength"]), float(data["concern"]), float(data.get("veto", 0.0)))
 
 
 def decide(probs: dict[str, float], rules: set[str], thresholds: dict[str, float],
            limit_needed: bool, keep_rules: bool = True) -> set[str]:
-    """The labels that stand: the rules' (when kept) and each one whose probability
+    """The labels that stand: the rules' (when kept; a concern only if the model gives it at least
+    "veto", so a phrase rule firing out of place can be overruled) and each one whose probability
     reaches its kind's threshold."""
+    veto = thresholds.get("veto", 0.0)
     out = set(rules) if keep_rules else set()
+    out -= {lab for lab in rules if CATALOGUE[lab][0] == "concern" and probs.get(lab, 1.0) < veto}
     for lab, p in probs.items():
         if lab in LIMIT_ONLY and not limit_needed:
             continue
@@ -97,7 +101,7 @@ def combine(result: WordChoiceResult, transcript: Transcript, scenario: Scenario
     rules = rules if rules is not None else load_rules()
     th = thresholds or load_thresholds(rules)
     by_rules = set(result.ids)
-    probs = model.scores(text, scenario, by_rules)
+    probs = model.scores(text, scenario, by_rules, load_lexicon(rules))
     keep = decide(probs, by_rules, th.as_dict(), scenario.limit_needed)
     findings = [f for f in result.findings if f.id in keep]
     for fid in sorted(keep - by_rules, key=lambda i: -probs[i]):

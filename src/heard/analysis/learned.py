@@ -22,7 +22,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from heard.analysis.findings import WORD_CHOICE_IDS
+from heard.analysis.lexicon import Lexicon, load_lexicon
+from heard.analysis.textnorm import clauses_of, normalise_phrase
 from heard.core.scenarios import Scenario
+from heard.core.transcript import Transcript
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "wordchoice-model.npz"
 _WORD = re.compile(r"[^\w' ]+")
@@ -38,6 +41,15 @@ class FeatureConfig:
     char_max: int = 5
     rules: bool = False
     scenario: bool = True
+    # Clause-level features: the first words of each clause (canonical: "you're" -> "you are")
+    # and the word that joined it ("but"), since a label lives in a clause, often at its start.
+    clause_starts: int = 0
+    # Word pairs with one word between them ("you ... baby"): survive an inserted or lost word.
+    skip_grams: bool = False
+    # Character n-grams across word boundaries ("e a b" of "like a baby").
+    char_span: int = 0
+    # Word 2..n-grams of the canonical words (contractions written out: "you're so" -> "you are so").
+    canonical: int = 0
 
 
 def tokens(text: str) -> list[str]:
@@ -67,6 +79,24 @@ def _text_features(toks: list[str], cfg: FeatureConfig) -> list[str]:
         s = f"<{t}>"
         for n in range(cfg.char_min, cfg.char_max + 1):
             feats += [f"c:{s[i:i + n]}" for i in range(len(s) - n + 1)]
+    if cfg.skip_grams:
+        feats += [f"k:{padded[i]} {padded[i + 2]}" for i in range(len(padded) - 2)]
+    if cfg.char_span:
+        line = " ".join(toks)
+        n = cfg.char_span
+        feats += [f"x:{line[i:i + n]}" for i in range(len(line) - n + 1) if " " in line[i + 1:i + n - 1]]
+    return feats
+
+
+def _clause_features(text: str, cfg: FeatureConfig, lex: Lexicon | None) -> list[str]:
+    lex = lex if lex is not None else load_lexicon()
+    feats: list[str] = []
+    for c in clauses_of(Transcript.from_text(text).words, lex, 0.0):
+        words = c.words
+        for n in range(1, min(cfg.clause_starts, len(words)) + 1):
+            feats.append(f"cs{n}:" + " ".join(words[:n]))
+        if c.joiner and words:
+            feats.append(f"cj:{c.joiner} {words[0]}")
     return feats
 
 
@@ -80,11 +110,18 @@ def _scenario_features(toks: list[str], scenario: Scenario) -> list[str]:
     return feats
 
 
-def featurise(text: str, scenario: Scenario | None, rule_ids: Iterable[str], cfg: FeatureConfig
-              ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+def featurise(text: str, scenario: Scenario | None, rule_ids: Iterable[str], cfg: FeatureConfig,
+              lex: Lexicon | None = None) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
     """Hashed feature ids and values: the n-gram block has unit length, the rest is 1."""
     toks = tokens(text)
-    text_ids = sorted({_hash(f, cfg.buckets) for f in _text_features(toks, cfg)})
+    feats = _text_features(toks, cfg)
+    if cfg.clause_starts:
+        feats += _clause_features(text, cfg, lex)
+    if cfg.canonical:
+        words = normalise_phrase(" ".join(toks), lex if lex is not None else load_lexicon())
+        for n in range(2, cfg.canonical + 1):
+            feats += [f"k{n}:" + " ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
+    text_ids = sorted({_hash(f, cfg.buckets) for f in feats})
     other: list[str] = ["bias"]
     if cfg.rules:
         other += [f"r:{r}" for r in sorted(set(rule_ids))]
@@ -115,9 +152,10 @@ class Model:
         logits: NDArray[np.float32] = self.bias + vals[hit] @ self.weights[pos[hit]]
         return logits
 
-    def scores(self, text: str, scenario: Scenario | None, rule_ids: Iterable[str] = ()) -> dict[str, float]:
+    def scores(self, text: str, scenario: Scenario | None, rule_ids: Iterable[str] = (),
+               lex: Lexicon | None = None) -> dict[str, float]:
         """Label -> probability for one whole response."""
-        ids, vals = featurise(text, scenario, rule_ids, self.cfg)
+        ids, vals = featurise(text, scenario, rule_ids, self.cfg, lex)
         p = 1.0 / (1.0 + np.exp(-self._logits(ids, vals)))
         return dict(zip(self.labels, (float(x) for x in p)))
 
@@ -139,16 +177,19 @@ class Model:
             path, labels=np.array(self.labels), feature_ids=self.feature_ids.astype(np.int64),
             weights=self.weights.astype(np.float16), bias=self.bias.astype(np.float32),
             cfg=np.array([c.buckets, c.word_ngrams, c.char_min, c.char_max, int(c.rules),
-                          int(c.scenario)], dtype=np.int64))
+                          int(c.scenario), c.clause_starts, int(c.skip_grams), c.char_span, c.canonical],
+                         dtype=np.int64))
 
 
 def read_model(path: Path) -> Model:
     with np.load(path, allow_pickle=False) as z:
-        b, wn, cmin, cmax, rules, scen = (int(x) for x in z["cfg"])
+        # Older files stop after "scenario"; the later options default to off.
+        b, wn, cmin, cmax, rules, scen, starts, skips, span, canon = (list(int(x) for x in z["cfg"]) + [0] * 4)[:10]
         labels = tuple(str(x) for x in z["labels"])
         if set(labels) - set(WORD_CHOICE_IDS):
             raise ValueError(f"{path.name}: labels the analyser does not know")
-        return Model(FeatureConfig(b, wn, cmin, cmax, bool(rules), bool(scen)), labels,
+        cfg = FeatureConfig(b, wn, cmin, cmax, bool(rules), bool(scen), starts, bool(skips), span, canon)
+        return Model(cfg, labels,
                      z["feature_ids"].astype(np.int64), z["weights"].astype(np.float32),
                      z["bias"].astype(np.float32))
 

@@ -344,7 +344,8 @@ _TEXTS = Key("map", value=STR)
 REPORT = table(page=_TEXTS, take=_TEXTS, progress=_TEXTS, kiosk=_TEXTS)
 
 # The learned word-choice layer: a concern needs more confidence than a strength.
-LEARNED = table(thresholds=table(strength=_FRACTION, concern=_FRACTION))
+# veto: a concern the rules found stands only if the model gives it at least this probability.
+LEARNED = table(thresholds=table(strength=_FRACTION, concern=_FRACTION, veto=opt(_FRACTION)))
 # Training only (scripts/train): the language's fillers and the words a small
 # recogniser hears instead of others (spoken form -> what is heard).
 AUGMENT = table(fillers=PHRASES, substitutions=Key("map", value=TEXT))
