@@ -48,8 +48,9 @@ print(json.dumps(out))
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2 or args[0] == "blind-h":
-        print("usage: scripts/first_contact_rules.py NAME COMMIT (never blind-h)", file=sys.stderr)
+    if len(args) != 2 or args[0] in ("blind-h", "blind-i"):
+        print("usage: scripts/first_contact_rules.py NAME COMMIT (never a report set: blind-h, blind-i)",
+              file=sys.stderr)
         return 2
     name, commit = args
     items = sorted(ev.load_items(REPO / "tests" / "data" / f"responses-{name}.jsonl"), key=lambda it: it["id"])

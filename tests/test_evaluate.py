@@ -50,8 +50,10 @@ def test_bad_data_file_is_a_one_line_error(tmp_path):
 # The next report set (H) is scored once by the lead. Measured after the issue-10 tuning round:
 # E 0.933, D 0.966, C 0.946, B 0.981, A even 0.958, holdout even 0.939.
 REPORT_SETS = [
-    # H is the report set now: scored once on first contact (0.857 written) and never tuned or trained on.
-    ("responses-blind-h.jsonl", None, 160, 0.83),
+    # H and I are the report sets: each scored on first contact (H 0.857 written, I 0.747, then 0.751 after
+    # word-choice round 3; H 0.847 after it) and never tuned or trained on.
+    ("responses-blind-i.jsonl", None, 160, 0.72),
+    ("responses-blind-h.jsonl", None, 160, 0.82),
     ("responses-blind-g.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
     ("responses-blind-f.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
     ("responses-blind-e.jsonl", None, 192, 0.91),  # dev-like, written blind; a training set since issue 10
