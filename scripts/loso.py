@@ -296,7 +296,8 @@ def load(path: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--sets", nargs="+", default=tr.SETS, help="sets to leave out in turn (never a report set: blind-h, blind-i)")
+    ap.add_argument("--sets", nargs="+", default=tr.SETS,
+                    help="sets to leave out in turn (never a report set: blind-h, blind-i)")
     ap.add_argument("--config", default="{}", help="JSON overrides of FeatureConfig")
     ap.add_argument("--l2", type=float, default=tr.L2)
     ap.add_argument("--epochs", type=int, default=tr.EPOCHS)
