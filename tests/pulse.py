@@ -48,18 +48,31 @@ class PulseServer:
         os.environ["PULSE_SINK"] = "spk"
         return old
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """SIGTERM, then SIGKILL if still running after 5 s. The daemon takes 1-2 s to exit:
+        ``wait=False`` leaves that to a background thread (a test's teardown needs the
+        daemon gone, not to watch it go; a restart on the same folder must wait)."""
         try:
             os.kill(self.pid, signal.SIGTERM)
         except ProcessLookupError:
             return
+        if not wait:
+            threading.Thread(target=self._reap, args=(self.pid,), daemon=True).start()
+            return
+        self._reap(self.pid)
+
+    @staticmethod
+    def _reap(pid: int) -> None:
         for _ in range(50):
             try:
-                os.kill(self.pid, 0)
+                os.kill(pid, 0)
             except ProcessLookupError:
                 return
             time.sleep(0.1)
-        os.kill(self.pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def start_pulse(root: Path) -> PulseServer:
@@ -107,7 +120,7 @@ def pulse_server(tmp_path_factory):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        server.stop()
+        server.stop(wait=False)
 
 
 class FifoWriter(threading.Thread):

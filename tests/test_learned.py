@@ -114,27 +114,53 @@ def test_broken_thresholds_are_one_actionable_line(tmp_path, monkeypatch):
     assert "learned.toml" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_training_is_deterministic():
+def test_training_is_deterministic_and_stamps_its_inputs(tmp_path, monkeypatch):
+    """scripts/train on a small set, twice: the same weights, and beside them the stamp of
+    exactly what it read (the stamp the test below checks for the shipped model)."""
     train = load_train()
-    table = train.augment_table()
-    sets = train.load_sets(["dev"])
-    a = train.fit(train.Rows(sets["dev"], table, noisy=1), load_model().cfg, epochs=20)
-    b = train.fit(train.Rows(sets["dev"], table, noisy=1), load_model().cfg, epochs=20)
+    runs = []
+    for k in range(2):
+        out = tmp_path / f"{k}" / "model.npz"
+        out.parent.mkdir()
+        assert train.main(["--sets", "dev", "--epochs", "20", "--noisy", "1", "--out", str(out)]) == 0
+        runs.append((read_model(out), train.stamp_path(out).read_text().strip()))
+    (a, stamp_a), (b, stamp_b) = runs
     assert np.array_equal(a.feature_ids, b.feature_ids)
     assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
+    dev = train.load_sets(["dev"])["dev"]
+    table = train.augment_table()
+    assert stamp_a == stamp_b == train.training_stamp(dev, table, a.cfg, noisy=1, epochs=20)
+    # Any change to what the fit reads changes the stamp: a label, a setting, a scenario fact.
+    relabelled = [dict(dev[0], labels=[*dev[0]["labels"], "lectures"]), *dev[1:]]
+    assert train.training_stamp(relabelled, table, a.cfg, noisy=1, epochs=20) != stamp_a
+    assert train.training_stamp(dev, table, a.cfg, noisy=1, epochs=21) != stamp_a
+    prompts = tmp_path / "prompts"
+    shutil.copytree(REPO / "prompts", prompts)
+    cookie = prompts / "en" / "scenarios" / "cookie.toml"
+    text = cookie.read_text()
+    cookie.write_text(text.replace('cue_words = "I want a cookie! I want it now!"',
+                                   'cue_words = "I want a biscuit! I want it now!"'))
+    monkeypatch.setenv("HEARD_PROMPTS", str(prompts))
+    assert train.training_stamp(dev, table, a.cfg, noisy=1, epochs=20) != stamp_a
+    # A reworded narration is not something the model reads: no retraining asked for.
+    cookie.write_text(text.replace("It's twenty minutes to dinner.", "Dinner is nearly ready."))
+    assert train.training_stamp(dev, table, a.cfg, noisy=1, epochs=20) == stamp_a
 
 
-@pytest.mark.slow
-def test_retraining_reproduces_the_shipped_models_decisions(tmp_path):
-    out = tmp_path / "model.npz"
+def test_the_shipped_model_was_trained_on_the_data_in_the_repo():
+    """The weights' stamp (written by scripts/train) matches the labelled sets, augment words,
+    scenario facts and settings as they are now: change any of them without retraining and
+    this fails (run scripts/train). Retraining reproduces the weights exactly (the test above
+    shows training is deterministic), so the stamp stands in for a two-minute retrain."""
     train = load_train()
-    assert train.main(["--out", str(out)]) == 0
-    shipped, fresh = load_model(), read_model(out)
-    for it in items("dev") + items("probe"):
-        sc = get_scenario(it["scenario"])
-        a = shipped.scores(it["text"], sc, [])
-        b = fresh.scores(it["text"], sc, [])
-        assert max(abs(a[k] - b[k]) for k in a) < 2e-3, it["id"]
+    sets = train.load_sets(train.SETS)
+    items = [it for name in train.SETS for it in sets[name]]
+    stored = train.stamp_path(MODEL_PATH)
+    assert stored.is_file(), "the shipped model has no inputs stamp; run scripts/train"
+    now = train.training_stamp(items, train.augment_table(), load_model().cfg)
+    assert stored.read_text().strip() == now, (
+        "tests/data, prompts/en/augment.toml, a scenario or the training settings changed "
+        "since the shipped model was trained: run scripts/train and commit the new weights")
 
 
 def test_every_label_is_a_known_word_choice_finding():

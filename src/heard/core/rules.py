@@ -119,20 +119,40 @@ def _schema_for(rel: str) -> schema.Key | None:
 
 
 def _scan(root: Path) -> dict[str, os.stat_result]:
-    """Every .toml file under ``root`` by relative path, stat'ed without opening it."""
+    """Every .toml file under ``root`` by relative path, stat'ed without opening it.
+
+    Runs on every ``load_rules`` call (that is how an edit is noticed), so it walks with
+    ``os.scandir`` and plain strings: the same files in the same order as ``os.walk``
+    top-down with sorted names (symlinked folders not entered, unreadable ones skipped),
+    several times faster than building a ``Path`` per file."""
     if not root.is_dir():
         raise HeardError(f"no prompts folder at {root}; reinstall heard or set HEARD_PROMPTS")
     found: dict[str, os.stat_result] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if not name.endswith(".toml"):
-                continue
-            path = Path(dirpath) / name
-            found[path.relative_to(root).as_posix()] = os.stat(path)
-            if len(found) > MAX_FILES:
-                raise HeardError(f"prompts folder {root} holds more than {MAX_FILES} files; "
-                                 "is it the right folder?")
+
+    def walk(folder: str, rel: str) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        subdirs = []
+        for e in entries:
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subdirs.append(e)
+            elif e.name.endswith(".toml"):
+                found[rel + e.name] = os.stat(e.path)
+                if len(found) > MAX_FILES:
+                    raise HeardError(f"prompts folder {root} holds more than {MAX_FILES} files; "
+                                     "is it the right folder?")
+        for e in subdirs:
+            if not e.is_symlink():
+                walk(e.path, f"{rel}{e.name}/")
+
+    walk(str(root), "")
     return found
 
 
