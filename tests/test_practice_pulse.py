@@ -7,8 +7,10 @@ and speaks feedback; the test plays the parent by reacting to its events.
 """
 
 import io
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -270,6 +272,16 @@ def _smart_turn():
     return EndOfTurn(load_turn_policy("en"), SmartTurn(path))
 
 
+@pytest.fixture
+def short_scene(tmp_path, monkeypatch):
+    """prompts/ with a one-line narration for SCENARIO: these tests judge the answer,
+    not the scene, and the full narration is ten seconds of real-time playback."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from soak import _short_scene
+
+    monkeypatch.setenv("HEARD_PROMPTS", str(_short_scene(tmp_path, SCENARIO)))
+
+
 def _turn_session(ko_model, script, out, scenario=SCENARIO, once=True, eot=None):
     settings = SessionSettings(scenarios=(scenario,), input_device="pulse", output_device="pulse",
                                verbose=True, lang="ko", once=once)
@@ -295,7 +307,7 @@ def _pause_case(pause_s: float):
 
 
 @pytest.mark.parametrize("pause_s", [1.5, 2.5])
-def test_a_thinking_pause_in_the_middle_of_an_answer_is_kept_whole(ko_model, rig, pause_s):
+def test_a_thinking_pause_in_the_middle_of_an_answer_is_kept_whole(ko_model, rig, pause_s, short_scene):
     writer, monitor = rig
     case = _pause_case(pause_s)
     lead = int(0.6 * RATE)  # the case's room tone before the speech
@@ -320,7 +332,7 @@ def test_a_thinking_pause_in_the_middle_of_an_answer_is_kept_whole(ko_model, rig
     assert "That pause sounded like the end" not in out.getvalue()
 
 
-def test_an_answer_that_starts_during_the_cue_is_taken_and_the_cue_stops(ko_model, rig, ko_speech):
+def test_an_answer_that_starts_during_the_cue_is_taken_and_the_cue_stops(ko_model, rig, ko_speech, short_scene):
     writer, monitor = rig
     script = Script(writer)
     # bedtime-limit: a long cue ("No! I want to stay up late! Like yesterday!"),
@@ -353,7 +365,7 @@ def _answer_after_cue(script: Script, samples, wait_s: float) -> None:
                                                             label="answer"))
 
 
-def test_a_quick_answer_just_after_the_cue_keeps_its_first_word(ko_model, rig, ko_speech):
+def test_a_quick_answer_just_after_the_cue_keeps_its_first_word(ko_model, rig, ko_speech, short_scene):
     writer, monitor = rig
     script = Script(writer)
     _answer_after_cue(script, ko_speech["answer"], 0.2)
@@ -368,7 +380,7 @@ def test_a_quick_answer_just_after_the_cue_keeps_its_first_word(ko_model, rig, k
     assert take.turn.transcript.words and take.turn.transcript.words[0].start < 0.45
 
 
-def test_ordinary_speech_after_feedback_is_no_command(ko_model, rig, ko_speech):
+def test_ordinary_speech_after_feedback_is_no_command(ko_model, rig, ko_speech, short_scene):
     writer, monitor = rig
     script = Script(writer)
     talk = espeak("잠깐만요", voice="ko")  # "just a moment": it used to be heard as 종료 (stop)

@@ -24,6 +24,7 @@ import numpy as np
 from heard.audio.capture import Chunk
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript
+from heard.listen.background import BackgroundRecogniser
 from heard.listen.endofturn import EndOfTurn, Verdict
 from heard.listen.endpointer import Endpointer, Event, Judged
 from heard.listen.recogniser import StreamingRecogniser
@@ -172,6 +173,8 @@ class _TurnState:
         samples = np.concatenate(self.buf)[:n] if self.buf else np.zeros(0, np.int16)
         mask = np.array(self.mask, dtype=bool)
         if ev is None or ev.kind != "end":
+            if isinstance(self.rec, BackgroundRecogniser):
+                self.rec.close()
             kind = "stopped" if ev is None else "silence"
             return Turn(kind, samples, mask, Transcript(""), stamps=self.stamps,
                         reason="until" if ev is None else "silence")
@@ -212,13 +215,13 @@ class TurnListener:
         eot = self.end_of_turn
         return eot.mode if eot is not None else "fixed silence"
 
-    def _vosk_recogniser(self) -> StreamingRecogniser | None:
+    def _vosk_recogniser(self) -> BackgroundRecogniser | None:
         # A new recogniser per turn: after KaldiRecognizer.Reset() vosk keeps
         # counting word times from the audio of earlier turns (and carries its
         # adaptation over), so reset() alone gives later turns shifted times.
         if self.model is None:
             return None
-        return StreamingRecogniser(self.model, RATE, grammar=self.grammar)
+        return BackgroundRecogniser(StreamingRecogniser(self.model, RATE, grammar=self.grammar))
 
     def _fresh_recogniser(self) -> Recogniser | None:
         return self._make_recogniser()

@@ -70,13 +70,17 @@ class StreamingRecogniser:
 
     def reset(self, offset_s: float = 0.0) -> None:
         """Start a new turn. vosk's own Reset() keeps counting word times from
-        earlier turns, so a fresh recogniser is built (about 60 ms)."""
-        self._rec = self._new_recogniser()
+        earlier turns, so a fresh recogniser is built (about 60 ms), unless
+        the one there has not heard anything yet."""
+        if not getattr(self, "_unused", False):
+            self._rec = self._new_recogniser()
+            self._unused = True
         self._words: list[Word] = []
         self._texts: list[str] = []
         self.offset_s = offset_s
 
     def accept(self, samples: np.ndarray) -> None:
+        self._unused = False
         data = np.ascontiguousarray(samples, dtype="<i2").tobytes()
         if self._rec.AcceptWaveform(data):
             self._take(self._rec.Result())
