@@ -4,9 +4,11 @@ vosk decodes at 0.3-1.0 of real time on a small machine (more on speech its
 model does not know), and each turn starts by building a recogniser and
 catching up on the pre-roll. Fed on the listening thread, that backlog
 delayed every end-of-turn check by up to a second. Here the listening thread
-only queues the audio; the worker feeds vosk, and keeps the latest partial
-result for the end-of-turn words. ``final()`` waits for the worker to drain
-the queue: the transcript is then as complete as if it had been fed inline.
+only queues the audio; the worker feeds vosk. A partial result is made only
+when the end-of-turn check asks for one (asking vosk for it changes what it
+decodes next, so never more often than inline), and the check waits for it
+only briefly. ``final()`` waits for the worker to drain the queue: the
+transcript is then what feeding it inline gave.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ import numpy as np
 
 from heard.core.transcript import Transcript
 
-_RESET, _FINAL = "reset", "final"
-BATCH = 8  # frames fed to vosk in one call when the worker is behind
-PARTIAL_EVERY = 10  # at most this many frames between partial results (each is a vosk call)
+_RESET, _FINAL, _PARTIAL = "reset", "final", "partial"
+PARTIAL_WAIT_S = 0.1  # how long a check waits for a fresh partial before using the last one
 
 
 class BackgroundRecogniser:
@@ -44,7 +45,11 @@ class BackgroundRecogniser:
         self._jobs.put(samples)
 
     def partial(self) -> str:
-        """The words recognised so far, as far as the worker has got (it may be behind)."""
+        """The words recognised so far: fresh if the worker gets to it within
+        ``PARTIAL_WAIT_S``, else the last partial it made (it is behind)."""
+        ready = threading.Event()
+        self._jobs.put((_PARTIAL, ready))
+        ready.wait(PARTIAL_WAIT_S)
         return self._partial
 
     def close(self) -> None:
@@ -60,29 +65,21 @@ class BackgroundRecogniser:
         return self._result
 
     def _run(self) -> None:
-        fed = last = 0
-        held = None
         try:
             while True:
-                job, held = (held, None) if held is not None else (self._jobs.get(), None)
+                job = self._jobs.get()
                 if isinstance(job, tuple) and job[0] == _RESET:
                     self._inner.reset(offset_s=job[1])
-                    fed = last = 0
+                elif isinstance(job, tuple) and job[0] == _PARTIAL:
+                    self._partial = self._inner.partial()
+                    job[1].set()
                 elif isinstance(job, tuple) and job[0] == _FINAL:
                     self._result = self._inner.final()
                     return
                 else:
-                    parts = [job]
-                    while len(parts) < BATCH and not self._jobs.empty():  # behind: fewer, longer vosk calls
-                        nxt = self._jobs.get()
-                        if not isinstance(nxt, np.ndarray):
-                            held = nxt  # a reset or the end: handled next, in its place
-                            break
-                        parts.append(nxt)
-                    self._inner.accept(parts[0] if len(parts) == 1 else np.concatenate(parts))
-                    fed += len(parts)
-                    if fed - last >= PARTIAL_EVERY or (fed - last >= 3 and self._jobs.empty()):
-                        self._partial, last = self._inner.partial(), fed
+                    # Frame by frame, as inline: vosk checks for the end of an utterance
+                    # at each call, so longer calls would change how it splits the words.
+                    self._inner.accept(job)
         except BaseException as exc:  # noqa: BLE001 - handed to the listening thread by final()
             self._result = exc
         finally:
