@@ -228,3 +228,18 @@ class MonitorRecorder(threading.Thread):
                     else:
                         spans.append([t, t + 0.01])
         return [(a, b) for a, b in spans]
+
+
+@pytest.fixture
+def rig(pulse_server):
+    """A running session's devices: the virtual mic's writer and the speaker's recorder."""
+    from heard.audio import devices
+
+    devices.list_devices(refresh=True)  # PortAudio must see the new daemon's devices
+    writer = FifoWriter(pulse_server.fifo)
+    writer.start()
+    monitor = MonitorRecorder(pulse_server)
+    monitor.start()
+    yield writer, monitor
+    monitor.stop()
+    writer.stop()

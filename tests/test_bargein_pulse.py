@@ -13,27 +13,15 @@ import time
 import pytest
 
 import human_speech
-from heard.audio import devices
 from heard.core.settings import RATE
 from heard.practice.controls import KeyInput
 from heard.practice.session import PracticeSession, SessionSettings
-from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
+from pulse import FifoWriter, MonitorRecorder, pulse_server, rig  # noqa: F401 - the fixtures
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]
 
 SCENARIO = "bedtime-limit"  # a long cue: "No! I want to stay up late! Like yesterday!"
 
-
-@pytest.fixture
-def rig(pulse_server):  # noqa: F811 - the fixture above
-    devices.list_devices(refresh=True)
-    writer = FifoWriter(pulse_server.fifo)
-    writer.start()
-    monitor = MonitorRecorder(pulse_server)
-    monitor.start()
-    yield writer, monitor
-    monitor.stop()
-    writer.stop()
 
 
 def _session(ko_model, events: list, on_event=None) -> PracticeSession:

@@ -17,28 +17,16 @@ import pytest
 
 from audio_helpers import espeak
 from cli_helpers import assert_one_line_error, run_heard
-from heard.audio import devices
 from heard.core.settings import RATE
 from heard.practice.controls import KeyInput
 from heard.practice.session import PracticeSession, SessionSettings
-from pulse import FifoWriter, MonitorRecorder, pulse_server  # noqa: F401 - the fixture
+from pulse import FifoWriter, MonitorRecorder, pulse_server, rig  # noqa: F401 - the fixtures
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]
 
 SCENARIO = "tripped-rug"
 ANSWER_WAIT_S = 1.5
 
-
-@pytest.fixture
-def rig(pulse_server):  # noqa: F811 - the fixture above
-    devices.list_devices(refresh=True)  # PortAudio must see the new daemon's devices
-    writer = FifoWriter(pulse_server.fifo)
-    writer.start()
-    monitor = MonitorRecorder(pulse_server)
-    monitor.start()
-    yield writer, monitor
-    monitor.stop()
-    writer.stop()
 
 
 @pytest.fixture(scope="module")
