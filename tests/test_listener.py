@@ -134,7 +134,7 @@ import threading  # noqa: E402
 
 from heard.core.errors import HeardError  # noqa: E402
 from heard.core.transcript import Transcript, Word  # noqa: E402
-from heard.practice.controls import STEPS, KeyInput, StepWaiter, key_to_step  # noqa: E402
+from heard.practice.controls import STEPS, KeyInput, PushToTalk, StepWaiter, key_to_step  # noqa: E402
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -185,6 +185,22 @@ def test_keys_typed_before_the_prompt_are_discarded():
     waiter = StepWaiter(keys)
     press_soon(keys, "n\n")
     assert waiter.wait() == "next"
+
+
+def test_a_key_pressed_the_moment_the_prompt_shows_counts():
+    keys = KeyInput(read=False)
+    keys.press("n\n")  # typed during the feedback: discarded
+    # The user answers the instant the prompt appears (before wait() gets further).
+    assert StepWaiter(keys).wait(prompt=lambda: keys.press("q\n")) == "stop"
+
+
+def test_push_to_talk_ignores_a_press_from_before_the_turn():
+    keys = KeyInput(read=False)
+    keys.press("\n")  # Enter during the narration
+    pressed = PushToTalk(keys).until()
+    assert not pressed()
+    keys.press("\n")
+    assert pressed()
 
 
 def test_the_i_was_not_finished_key_is_a_step():

@@ -174,6 +174,10 @@ class PushToTalk:
         self.keys = keys
 
     def until(self) -> Callable[[], bool]:
+        """A check for the press that ends this turn; presses from before (Enter
+        during the narration) are discarded now, or they would end it at once."""
+        self.keys.drain()
+
         def pressed() -> bool:
             if self.keys.pending():
                 self.keys.get(0)
@@ -196,9 +200,14 @@ class StepWaiter:
         self.listener = listener
         self.source = source
 
-    def wait(self, on_heard: Callable[[str, str | None], None] | None = None) -> str:
-        """The next step; keys typed before this prompt are discarded."""
+    def wait(self, on_heard: Callable[[str, str | None], None] | None = None,
+             prompt: Callable[[], None] | None = None) -> str:
+        """The next step. Keys typed before the prompt are discarded, and only
+        then is ``prompt`` shown: a key pressed the moment it appears counts
+        (draining after showing it lost a quick q on a busy machine)."""
         self.keys.drain()
+        if prompt is not None:
+            prompt()
         listener, source, words = self.listener, self.source, self.words
         while True:
             if self.keys.pending():

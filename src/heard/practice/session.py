@@ -386,17 +386,18 @@ class PracticeSession:
         return out
 
     def _wait_step(self) -> str:
-        self._emit("awaiting_step")
-        self._print(f"[{KEY_HELP}]")
-        if self.steps.words is not None and self.steps.listener is not None:
-            self._print(command_hint(self.steps.words))
+        def prompt() -> None:
+            self._emit("awaiting_step")
+            self._print(f"[{KEY_HELP}]")
+            if self.steps.words is not None and self.steps.listener is not None:
+                self._print(command_hint(self.steps.words))
 
         def heard(text: str, step: str | None) -> None:
             self._emit("heard", text=text, step=step)
             if self.settings.verbose:
                 self._print(f"(heard {text!r}: {step or 'not a command'})")
 
-        step = self.steps.wait(heard)
+        step = self.steps.wait(heard, prompt)
         self._emit("step", step=step)
         return step
 
