@@ -241,3 +241,32 @@ def test_word_times_are_right_on_every_turn_not_only_the_first(listener, reply):
     firsts = [listen_array(listener, audio, listen_s=10).transcript.words[0].start
               for _ in range(3)]
     assert firsts[2] == pytest.approx(firsts[0], abs=0.05)
+
+
+def test_a_microphone_lost_mid_answer_leaves_no_recogniser_thread_behind(listener, reply):
+    import threading
+    import time
+
+    class Dies:
+        """The reply arrives, then the device goes away mid-word."""
+
+        def __init__(self) -> None:
+            self.src = ArraySource(concat(silence(0.5), reply))
+            self.n = 0
+
+        def read(self, timeout: float = 0.1):
+            self.n += 1
+            if self.n > 40:  # 1.2 s in: speech has started, the recogniser is running
+                raise OSError("device unplugged")
+            return self.src.read(timeout)
+
+    def workers() -> int:
+        return sum(t.name == "heard-recogniser" and t.is_alive() for t in threading.enumerate())
+
+    before = workers()
+    with pytest.raises(OSError):
+        listener.listen(Dies(), 10)
+    deadline = time.monotonic() + 5
+    while workers() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers() == before

@@ -384,3 +384,33 @@ def test_ordinary_speech_after_feedback_is_no_command(ko_model, rig, ko_speech, 
     assert script.times("step")[0] > writer.started["talk"] + 3.0  # the key, not the talk
     assert all(d["step"] is None for d in script.data("heard")), script.data("heard")
     assert "Or say one of these on its own" in out.getvalue()
+
+
+def test_two_sentences_with_a_short_pause_between_are_one_answer(ko_model, rig, short_scene):
+    """ "This call cannot be completed as dialed." ... "Please check the number."
+    style: the first sentence sounds finished, and the model may well say so at
+    the first check; the parent goes on 0.35 s later. heard must not start its
+    feedback over the second sentence, and the take holds both."""
+    import human_speech
+
+    if not human_speech.available():
+        pytest.fail("human speech test assets are missing: run scripts/setup --test")
+    first, second = (c.samples[int(0.6 * RATE):] for c in human_speech.complete_answers(
+        limit=2, tail_s=0.0))
+    gap_s = 0.35
+    answer = np.concatenate([first, human_speech.room_tone(gap_s, seed=7), second])
+    writer, monitor = rig
+    script = Script(writer)
+    _answer_after_cue(script, answer, 1.0)
+    out = io.StringIO()
+    session = _turn_session(ko_model, script, out, eot=_smart_turn())
+    assert _run(session) == 0
+    assert len(session.takes) == 1
+    take = session.takes[0]
+    answer_at = writer.started["answer"]
+    answer_end = answer_at + len(answer) / RATE
+    assert take.turn.speech_end == pytest.approx(1.0 + len(answer) / RATE, abs=0.3), \
+        (take.turn.reason, take.turn.verdicts)
+    assert take.analysis.pacing.speech_s > (len(answer) / RATE) - 0.4
+    feedback = script.times("feedback_playing")
+    assert len(feedback) == 1 and feedback[0] > answer_end  # not over the second sentence

@@ -355,6 +355,7 @@ TURN = table(
     checks_s=Key("numbers", lo=0.03, hi=10.0), complete_at=Key("numbers", lo=0.0, hi=1.0),
     min_speech_s=opt(number(0.0, 10.0)), ceiling_s=number(0.3, 30.0),
     fallback_silence_s=number(0.3, 10.0),
+    resume_s=opt(number(0.0, 3.0)), resume_speech_s=opt(number(0.03, 1.0)),
 )
 # A language's words that mean an answer goes on (a last word, or a word ending).
 TURN_WORDS = table(not_done_words=PHRASES, not_done_endings=opt(PHRASES))

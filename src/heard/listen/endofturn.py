@@ -28,6 +28,8 @@ class TurnPolicy:
     ceiling_s: float = 3.0  # silence that ends the turn whatever was judged
     fallback_silence_s: float = 1.2  # no model: a fixed silence ends the turn
     min_speech_s: float = 0.7  # less speech than this: not judged before the last check
+    resume_s: float = 0.5  # feedback waits this long after the last word: speech by then goes on
+    resume_speech_s: float = 0.1  # that much speech since the turn ended carries the take on
     not_done_words: frozenset[str] = frozenset()
     not_done_endings: tuple[str, ...] = ()
 
@@ -57,6 +59,8 @@ def load_turn_policy(lang: str = "en") -> TurnPolicy:
         ceiling_s=ceiling,
         fallback_silence_s=float(data["fallback_silence_s"]),
         min_speech_s=float(data.get("min_speech_s", 0.7)),
+        resume_s=float(data.get("resume_s", 0.5)),
+        resume_speech_s=float(data.get("resume_speech_s", 0.1)),
         not_done_words=frozenset(w.lower() for w in words.get("not_done_words", ())),
         not_done_endings=tuple(words.get("not_done_endings", ())),
     )

@@ -169,6 +169,7 @@ class _TurnState:
     def result(self) -> Turn:
         ev = self.done
         self.stamps["end_of_turn"] = time.monotonic()
+        self.stamps["audio_end"] = self.t0 + len(self.mask) * FRAME_S  # the take's audio ends here
         n = len(self.mask) * FRAME_SAMPLES
         samples = np.concatenate(self.buf)[:n] if self.buf else np.zeros(0, np.int16)
         mask = np.array(self.mask, dtype=bool)
@@ -236,20 +237,73 @@ class TurnListener:
         when it returns True the turn is closed as it stands (push-to-talk,
         a key pressed while waiting for a voice command).
         """
-        self.recogniser = self._fresh_recogniser()
-        st = _TurnState(self, listen_s, time.monotonic() if start is None else start, on_event)
-        while st.done is None:
-            if until is not None and until():
-                st.finish("until")
-                break
-            try:
-                chunk = source.read(timeout=0.1)
-            except EOFError:  # a recording ran out (ArraySource)
-                st.finish("eof")
-                break
-            if chunk is not None:
-                st.feed(chunk)
-        return st.result()
+        self.recogniser = rec = self._fresh_recogniser()
+        try:
+            st = _TurnState(self, listen_s, time.monotonic() if start is None else start, on_event)
+            while st.done is None:
+                if until is not None and until():
+                    st.finish("until")
+                    break
+                try:
+                    chunk = source.read(timeout=0.1)
+                except EOFError:  # a recording ran out (ArraySource)
+                    st.finish("eof")
+                    break
+                if chunk is not None:
+                    st.feed(chunk)
+            return st.result()
+        except BaseException:
+            # The microphone was lost (or Ctrl-C) mid-turn: let the recogniser's thread go.
+            if isinstance(rec, BackgroundRecogniser):
+                rec.close()
+            raise
+
+
+class Replay:
+    """A source that hands back chunks already read, then reads on from ``source``."""
+
+    def __init__(self, chunks: list[Chunk], source: Source) -> None:
+        self.chunks = list(chunks)
+        self.source = source
+
+    def read(self, timeout: float = 0.1) -> Chunk | None:
+        if self.chunks:
+            return self.chunks.pop(0)
+        return self.source.read(timeout)
+
+
+def went_on(listener: TurnListener, source: Source, after: float, speech_s: float) -> Replay | None:
+    """Has the parent spoken again since ``after`` (the end of a turn's audio)?
+
+    Looks only at audio the source has already captured (never waits), with
+    the listener's own VAD: ``speech_s`` of speech frames is enough, since the
+    session asks this just before it speaks the feedback, and a restart is
+    then only a moment old. A parent who says "You fell." and, half a second
+    later, "I'm here." is still answering. Returns a source that replays what
+    was read, for listening on; or None (what was read is the quiet before
+    the feedback, and is dropped).
+    """
+    chunks: list[Chunk] = []
+    vad = listener.vad
+    vad.reset()
+    need = max(1, int(round(speech_s / FRAME_S)))
+    pending = np.zeros(0, np.int16)
+    heard = 0
+    while heard < need:
+        try:
+            chunk = source.read(timeout=0.0)
+        except EOFError:  # a recording ran out
+            break
+        if chunk is None:
+            break
+        if chunk.end <= after:
+            continue
+        chunks.append(chunk)
+        pending = np.concatenate([pending, chunk.samples[max(0, int(round((after - chunk.start) * RATE))):]])
+        whole = len(pending) // FRAME_SAMPLES * FRAME_SAMPLES
+        heard += sum(vad.is_speech(pending[i: i + FRAME_SAMPLES]) for i in range(0, whole, FRAME_SAMPLES))
+        pending = pending[whole:]
+    return Replay(chunks, source) if heard >= need else None
 
 
 class ArraySource:
@@ -275,7 +329,11 @@ class ArraySource:
         x = self.samples[self.pos: self.pos + self.step]
         t = self.start + self.pos / RATE
         if self.realtime:
-            time.sleep(max(0.0, t + len(x) / RATE - time.monotonic()))
+            wait = t + len(x) / RATE - time.monotonic()
+            if wait > timeout:  # not captured yet: a microphone would time out too
+                time.sleep(max(0.0, timeout))
+                return None
+            time.sleep(max(0.0, wait))
         self.pos += len(x)
         return Chunk(x, t)
 

@@ -28,7 +28,7 @@ from heard.core.scenarios import Scenario, all_scenarios, get_scenario
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript, Word
 from heard.listen.echogate import EchoGate
-from heard.listen.listener import Turn, TurnListener
+from heard.listen.listener import Turn, TurnListener, went_on
 from heard.listen.vad import FRAME_S, FrameVad
 from heard.practice.controls import (
     COMMAND_ENDPOINT,
@@ -243,12 +243,17 @@ class PracticeSession:
                cue_end: float, continues: bool = False) -> TakeResult:
         """Analyse the take, show and speak the feedback, hand the take on
         (``continues``: in place of the last take, which it carries on)."""
-        if turn.reason == "complete":
-            self._print(self.wording["ended_early"])
         assert self._analyse is not None  # set by _prepare()
         analysis = self._analyse(scenario, turn.samples, turn.transcript, cue_end=offset,
                                  baseline=self.baseline, mask=turn.mask, previous=previous)
         t_analysis = time.monotonic()
+        more = self._went_on(scenario, turn)
+        if more is not None:  # the pause was not the end after all: one answer, judged whole
+            turn = self._joined(turn, more)
+            self._emit("take", turn=turn)
+            return self._judge(scenario, turn, offset, previous, cue_end, continues)
+        if turn.reason == "complete":
+            self._print(self.wording["ended_early"])
         self._show(analysis)
         stamps = {"feedback_start": math.nan}
         self._say(analysis.feedback.spoken, ADULT, "feedback", stamps)
@@ -275,21 +280,48 @@ class PracticeSession:
         start = time.monotonic()
         self._emit("listening", cue_end=start, listen_s=scenario.listen_seconds)
         more = self.listener.listen(self.capture, scenario.listen_seconds, start=start)
-        first = result.turn
+        turn = self._joined(result.turn, more)
+        self._emit("take", turn=turn)
+        return self._judge(scenario, turn, result.cue_offset, previous, result.cue_end,
+                           continues=True)
+
+    def _went_on(self, scenario: Scenario, turn: Turn) -> Turn | None:
+        """If the parent spoke again while the take was being judged (a pause
+        between two sentences, taken for the end), listen on from where the
+        take's audio stopped and return the rest; else None."""
+        end = turn.stamps.get("audio_end")
+        if (turn.kind != "turn" or turn.reason not in ("complete", "silence") or end is None
+                or self.settings.push_to_talk):
+            return None
+        policy = self.end_of_turn.policy
+        # Feedback never starts sooner than resume_s after the last word: time
+        # for a second sentence to begin (the wait is usually spent judging anyway).
+        spoke = turn.stamps.get("speech_end", end)
+        time.sleep(max(0.0, spoke + policy.resume_s - time.monotonic()))
+        source = went_on(self.listener, self.capture, end, policy.resume_speech_s)
+        if source is None:
+            return None
+        more = self.listener.listen(source, 1.0, start=end)
+        if more.kind != "turn":  # a cough or a click, not more of the answer
+            return None
+        self._emit("went_on", after=end)
+        return more
+
+    @staticmethod
+    def _joined(first: Turn, more: Turn) -> Turn:
+        """One turn: ``first``, then ``more`` laid after it (word times shifted)."""
         shift = len(first.samples) / RATE
         words = first.transcript.words + [
             Word(w.word, None if w.start is None else round(w.start + shift, 3),
                  None if w.end is None else round(w.end + shift, 3), w.conf)
             for w in more.transcript.words]
         text = " ".join(t for t in (first.transcript.text, more.transcript.text) if t)
-        turn = replace(first, samples=np.concatenate([first.samples, more.samples]),
+        return replace(first, samples=np.concatenate([first.samples, more.samples]),
                        mask=np.concatenate([first.mask, more.mask]),
                        transcript=Transcript(text, words), stamps=more.stamps,
                        speech_end=(more.speech_end + shift if more.speech_end is not None
-                                   else first.speech_end), reason=more.reason)
-        self._emit("take", turn=turn)
-        return self._judge(scenario, turn, result.cue_offset, previous, result.cue_end,
-                           continues=True)
+                                   else first.speech_end), reason=more.reason,
+                       verdicts=first.verdicts + more.verdicts)
 
     def _cue_and_listen(self, scenario: Scenario) -> tuple[Turn, float, float]:
         """Play the child's cue and listen from its start, so an answer that
