@@ -129,7 +129,7 @@ class TakeMic:
             time.sleep(timeout)
             return None
         chunk = self._src.read(timeout)  # EOFError at the end: the listener closes the turn
-        return None if chunk.end <= self._mute else chunk
+        return None if chunk is None or chunk.end <= self._mute else chunk
 
     def mute_until(self, t: float) -> None:
         self._mute = t
