@@ -225,7 +225,10 @@ def live_row(take: Take, got: dict) -> dict:
         row["processing_s"] = round(lat["analysis_done"] - lat["end_of_turn"], 4)
         row["final_transcript_s"] = round(lat["final_transcript"] - lat["end_of_turn"], 4)
         row["analysis_s"] = round(lat["analysis_done"] - lat["final_transcript"], 4)
-        row["tts_s"] = round(lat["first_feedback_sample"] - lat["analysis_done"], 4)
+        checked = lat.get("resume_checked", lat["analysis_done"])
+        row["hold_s"] = round(checked - lat["analysis_done"], 4)  # waiting out resume_s
+        row["tts_s"] = round(lat["first_feedback_sample"] - checked, 4)
+        row["recogniser_behind_s"] = turn.recogniser_behind_s
     return row
 
 
@@ -384,7 +387,12 @@ def summarise_turns(human: list[dict], pauses: dict, cost: dict) -> tuple[dict, 
     fb = [r["from_true_end_s"]["first_feedback_sample"] for r in turns]
     eot = [r["from_true_end_s"]["end_of_turn"] for r in turns]
     proc = [1000 * r["processing_s"] for r in turns]
+    behind = [1000 * (r["recogniser_behind_s"] or 0.0) for r in turns]
+    hold = [1000 * r["hold_s"] for r in turns]
     m = {"human_takes": len(human), "human_turns": len(turns),
+         "human_recogniser_behind_ms": {"median": round(pct(behind, 50), 1),
+                                        "p95": round(pct(behind, 95), 1)},
+         "human_hold_ms": {"median": round(pct(hold, 50), 1), "p95": round(pct(hold, 95), 1)},
          "human_feedback_latency_s": {"median": round(pct(fb, 50), 3), "p95": round(pct(fb, 95), 3)},
          "human_end_of_turn_s": {"median": round(pct(eot, 50), 3), "p95": round(pct(eot, 95), 3)},
          "human_processing_ms": {"median": round(pct(proc, 50), 1), "p95": round(pct(proc, 95), 1)},
@@ -401,6 +409,10 @@ def summarise_turns(human: list[dict], pauses: dict, cost: dict) -> tuple[dict, 
         Row("  processing after end of turn (p95)", f"{m['human_processing_ms']['p95']:.0f} ms",
             f"<= {TARGETS['processing_p95_ms']:.0f} ms",
             m["human_processing_ms"]["p95"] <= TARGETS["processing_p95_ms"]),
+        Row("    audio the recogniser had still to decode at the decision (median / p95)",
+            f"{m['human_recogniser_behind_ms']['median']:.0f} / {m['human_recogniser_behind_ms']['p95']:.0f} ms"),
+        Row("  waiting out resume_s after processing (median / p95)",
+            f"{m['human_hold_ms']['median']:.0f} / {m['human_hold_ms']['p95']:.0f} ms"),
         Row("end-of-turn model per decision (median / p95)",
             f"{cost['median_ms']:.0f} / {cost['p95_ms']:.0f} ms ({cost['decisions']} decisions)"),
     ]
@@ -433,7 +445,8 @@ def summarise(live: list[dict], fast: dict, idle_pct: float, rss_mb: float) -> t
     fb = [r["from_true_end_s"]["first_feedback_sample"] for r in turns]
     eot = [r["from_true_end_s"]["end_of_turn"] for r in turns]
     ms = {k: [1000 * r[k + "_s"] for r in turns]
-          for k in ("processing", "final_transcript", "analysis", "tts")}
+          for k in ("processing", "final_transcript", "analysis", "hold", "tts")}
+    ms["recogniser_behind"] = [1000 * (r["recogniser_behind_s"] or 0.0) for r in turns]
     m = {
         "takes": len(live), "turns_detected": len(turns),
         "tts_fallbacks": sum(r["tts_backend"] == "espeak-ng" for r in live),
@@ -459,7 +472,9 @@ def summarise(live: list[dict], fast: dict, idle_pct: float, rss_mb: float) -> t
         spread("  processing after end of turn", "processing_ms",
                f"p95 <= {TARGETS['processing_p95_ms']:.0f} ms", p <= TARGETS["processing_p95_ms"]),
         spread("    final transcript", "final_transcript_ms"),
+        spread("      audio the recogniser had still to decode at the decision", "recogniser_behind_ms"),
         spread("    analysis + feedback text", "analysis_ms"),
+        spread("  waiting out resume_s (a second sentence may follow)", "hold_ms"),
         spread("  TTS synthesis to first sample", "tts_ms"),
         Row("    feedback spoken by the espeak-ng fallback", f"{m['tts_fallbacks']} / {len(live)}"),
         Row("RTF, VAD + endpointer + analysis (CPU)", f"{fast['vad_endpointer_analysis']['cpu']:.3f}"),
@@ -574,7 +589,8 @@ def main(argv: list[str] | None = None) -> int:
                   "targets": TARGETS, "metrics": metrics,
                   "table": [{"metric": r.metric.strip(), "value": r.value, "target": r.target,
                              "result": r.verdict} for r in rows],
-                  "takes": [{k: v for k, v in r.items() if k != "verdicts"} for r in live]}
+                  "takes": [{k: v for k, v in r.items() if k != "verdicts"} for r in live],
+                  "human_answers": [{k: v for k, v in r.items() if k != "verdicts"} for r in human]}
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
