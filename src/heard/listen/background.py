@@ -18,6 +18,7 @@ import threading
 
 import numpy as np
 
+from heard.core.settings import RATE
 from heard.core.transcript import Transcript
 
 _RESET, _FINAL, _PARTIAL = "reset", "final", "partial"
@@ -34,6 +35,8 @@ class BackgroundRecogniser:
         self._partial = ""
         self._done = threading.Event()
         self._result: Transcript | BaseException | None = None
+        self._queued = 0  # samples handed over (listening thread) ...
+        self._decoded = 0  # ... and samples vosk has taken (worker thread)
         self._worker = threading.Thread(target=self._run, name="heard-recogniser", daemon=True)
         self._worker.start()
 
@@ -42,7 +45,12 @@ class BackgroundRecogniser:
         self._jobs.put((_RESET, offset_s))
 
     def accept(self, samples: np.ndarray) -> None:
+        self._queued += len(samples)
         self._jobs.put(samples)
+
+    def behind_s(self) -> float:
+        """Seconds of audio queued that vosk has not decoded yet."""
+        return max(0, self._queued - self._decoded) / RATE
 
     def partial(self) -> str:
         """The words recognised so far: fresh if the worker gets to it within
@@ -80,6 +88,7 @@ class BackgroundRecogniser:
                     # Frame by frame, as inline: vosk checks for the end of an utterance
                     # at each call, so longer calls would change how it splits the words.
                     self._inner.accept(job)
+                    self._decoded += len(job)
         except BaseException as exc:  # noqa: BLE001 - handed to the listening thread by final()
             self._result = exc
         finally:

@@ -62,6 +62,9 @@ class Turn:
     stamps: dict[str, float] = field(default_factory=dict)
     # Every end-of-turn judgement made in this turn (pauses judged unfinished, then the last).
     verdicts: list[Verdict] = field(default_factory=list)
+    # Audio the recogniser still had to decode when the turn was decided (seconds):
+    # the wait for the transcript, on a thread of its own.
+    recogniser_behind_s: float | None = None
 
 
 class _TurnState:
@@ -181,11 +184,12 @@ class _TurnState:
                         reason="until" if ev is None else "silence")
         assert ev.speech_end is not None  # an end event carries it
         self.stamps["speech_end"] = self.t0 + ev.speech_end
+        behind = self.rec.behind_s() if isinstance(self.rec, BackgroundRecogniser) else None
         transcript = self.rec.final() if self.rec is not None else Transcript("")
         self.stamps["final_transcript"] = time.monotonic()
         verdicts = list(self.eot.verdicts) if self.eot is not None and self.ep.judged is not None else []
         return Turn("turn", samples, mask, transcript, ev.speech_start, ev.speech_end,
-                    ev.reason, self.stamps, verdicts)
+                    ev.reason, self.stamps, verdicts, behind)
 
 
 class TurnListener:

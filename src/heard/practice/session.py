@@ -248,6 +248,7 @@ class PracticeSession:
                                  baseline=self.baseline, mask=turn.mask, previous=previous)
         t_analysis = time.monotonic()
         more = self._went_on(scenario, turn)
+        t_checked = time.monotonic()
         if more is not None:  # the pause was not the end after all: one answer, judged whole
             turn = self._joined(turn, more)
             self._emit("take", turn=turn)
@@ -257,7 +258,7 @@ class PracticeSession:
         self._show(analysis)
         stamps = {"feedback_start": math.nan}
         self._say(analysis.feedback.spoken, ADULT, "feedback", stamps)
-        latency = self._latency(turn, cue_end, t_analysis, stamps["feedback_start"])
+        latency = self._latency(turn, cue_end, t_analysis, stamps["feedback_start"], t_checked)
         analysis.latency = latency
         if self.settings.verbose:
             self._print("latency: " + ", ".join(f"{k} {v:+.3f} s" for k, v in latency.items()))
@@ -405,14 +406,18 @@ class PracticeSession:
         return shifted, round(offset - cut, 3)
 
     @staticmethod
-    def _latency(turn: Turn, cue_end: float, t_analysis: float, t_feedback: float) -> dict:
-        """Seconds after the parent stopped speaking (or the window closed in silence)."""
+    def _latency(turn: Turn, cue_end: float, t_analysis: float, t_feedback: float,
+                 t_checked: float | None = None) -> dict:
+        """Seconds after the parent stopped speaking (or the window closed in silence).
+        ``resume_checked``: when the session had waited out ``resume_s`` (if it had
+        to) and found the parent had not gone on."""
         st = turn.stamps
         ref = st.get("speech_end", st.get("end_of_turn", t_analysis))
         out = {"parent_speech_end_after_cue": round(ref - cue_end, 3)}
         for name, t in (("end_of_turn", st.get("end_of_turn")),
                         ("final_transcript", st.get("final_transcript")),
-                        ("analysis_done", t_analysis), ("first_feedback_sample", t_feedback)):
+                        ("analysis_done", t_analysis), ("resume_checked", t_checked),
+                        ("first_feedback_sample", t_feedback)):
             if t is not None and not math.isnan(t):
                 out[name] = round(t - ref, 3)
         return out
