@@ -38,10 +38,10 @@ def test_quick_run_reports_every_metric(tmp_path, ko_model_dir, espeak_available
         assert take["kind"] == "turn" and take["words"] > 0, take
         stages = take["from_true_end_s"]
         assert list(stages) == ["end_of_turn", "final_transcript", "analysis_done",
-                                "first_feedback_sample"]
+                                "resume_checked", "first_feedback_sample"]
         # The turn cannot end before the parent stopped, and each stage follows the last.
         assert 0 < stages["end_of_turn"] <= stages["final_transcript"] \
-            <= stages["analysis_done"] <= stages["first_feedback_sample"]
+            <= stages["analysis_done"] <= stages["resume_checked"] <= stages["first_feedback_sample"]
 
     for key in ("feedback_latency_s", "end_of_turn_after_speech_s", "processing_ms",
                 "final_transcript_ms", "analysis_ms", "tts_ms"):

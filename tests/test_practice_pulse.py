@@ -66,7 +66,10 @@ def _run(session: PracticeSession, timeout_s: float = 240.0) -> int:
     t = threading.Thread(target=lambda: box.setdefault("rc", session.run()), daemon=True)
     t.start()
     t.join(timeout_s)
-    assert not t.is_alive(), "the session did not finish"
+    if t.is_alive():  # say where it stuck: the session's last events, and what it heard
+        trace = [(round(when, 2), name, {k: v for k, v in d.items() if k in ("text", "step", "kind")})
+                 for cb in session.on_event if isinstance(cb, Script) for when, name, d in cb.events]
+        raise AssertionError(f"the session did not finish; its last events: {trace[-12:]}")
     return box["rc"]
 
 
