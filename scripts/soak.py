@@ -274,7 +274,7 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
                 try:
                     enter()
                     err.wait(rf"visitor {v} started", 60)
-                    out.wait(r"\(listening\.\.\.\)", 120, ended)
+                    out.wait(r"Your turn: answer out loud", 120, ended)
                     writer.say(reply)
                     out.wait(r"^\[Enter/n = next", 120, ended)
                     enter("q")

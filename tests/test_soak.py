@@ -53,6 +53,8 @@ def test_a_visitor_completes_and_is_measured(tmp_path):
     lines = [json.loads(ln) for ln in out.with_suffix(".jsonl").read_text().splitlines()]
     assert [s["visitor"] for s in lines] == [1]
     assert all(s["rss_mb"] > 50 and s["fds"] > 2 for s in lines)
-    # On a loaded machine a visit can fail (the kiosk then recovers); it is counted, never hidden.
-    assert r["visitors_done"] + sum(not s["ok"] for s in lines) == 1
-    assert (p.returncode == 0) == (r["errors"] == 0)  # one warm-up visitor: no slope yet
+    # The visitor answered and finished: the script follows what the kiosk shows.
+    # (It once waited for a line the kiosk no longer printed, every visit timed
+    # out, and a test that let a failed visit pass did not notice.)
+    assert lines[0]["ok"] and r["visitors_done"] == 1, (r["errors"], p.stdout[-2000:])
+    assert r["errors"] == 0 and p.returncode == 0
