@@ -417,3 +417,46 @@ def test_two_sentences_with_a_short_pause_between_are_one_answer(ko_model, rig, 
     assert take.analysis.pacing.speech_s > (len(answer) / RATE) - 0.4
     feedback = script.times("feedback_playing")
     assert len(feedback) == 1 and feedback[0] > answer_end  # not over the second sentence
+
+
+def test_going_on_over_the_start_of_the_feedback_stops_it_and_one_answer_is_judged(
+        ko_model, rig, short_scene):
+    """The parent pauses long enough for the feedback to begin, then goes on
+    with a second sentence half a second into it: heard falls silent, listens
+    to the rest, and judges the whole answer once, like a person who hears
+    they have interrupted."""
+    import human_speech
+
+    if not human_speech.available():
+        pytest.fail("human speech test assets are missing: run scripts/setup --test")
+    first, second = (c.samples[int(0.6 * RATE):] for c in human_speech.complete_answers(
+        limit=2, tail_s=0.0))
+    writer, monitor = rig
+    script = Script(writer)
+    _answer_after_cue(script, first, 1.0)
+    script.on("feedback_playing", lambda now, d: writer.say(second, at=now + 0.5, label="second")
+              if "second" not in writer.started else None)
+    out = io.StringIO()
+    session = _turn_session(ko_model, script, out, eot=_smart_turn())
+    assert _run(session) == 0
+    assert "second" in writer.started
+    cue_end = script.data("listening")[0]["cue_end"]
+    second_at = writer.started["second"]
+    second_end = second_at + len(second) / RATE
+    # One take, holding both sentences, judged after the second one.
+    assert len(session.takes) == 1
+    take = session.takes[0]
+    assert cue_end + take.turn.speech_end == pytest.approx(second_end, abs=0.3)
+    assert take.analysis.pacing.speech_s > (len(first) + len(second)) / RATE - 0.5
+    # The first feedback was cut short soon after the parent went on; the second
+    # (for the whole answer) came after they finished.
+    playing = script.times("feedback_playing")
+    assert len(playing) == 2 and playing[1] > second_end, (playing, second_end)
+    # What the speaker played of the first feedback: a little, not all of it (a
+    # sink that was asleep may only start it after the parent went on).
+    full_s = script.data("feedback_playing")[0]["seconds"]
+    spans = [(a, b) for a, b in monitor.loud_spans() if playing[0] <= a < playing[1]]
+    played_s = sum(b - a for a, b in spans)
+    assert played_s < min(1.5, full_s - 1.0), (spans, second_at, full_s)
+    assert all(b < second_at + 1.0 or b - a < 0.3 for a, b in spans), (spans, second_at)
+    assert "(You went on, so I stopped" in out.getvalue()

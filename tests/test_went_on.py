@@ -31,8 +31,8 @@ def test_a_second_sentence_after_a_short_pause_is_found_and_replayed(sentences):
     # The mic holds the first sentence (already taken), the pause, and the
     # second sentence: 0.3 s of it is enough to tell.
     captured = np.concatenate([first, gap, second])
-    src = went_on(listener, ArraySource(captured, start=t0, pad_s=2.0), end, speech_s=0.1)
-    assert src is not None
+    found, src = went_on(listener, ArraySource(captured, start=t0, pad_s=2.0), end, speech_s=0.1)
+    assert found
     rest = listener.listen(src, 1.0, start=end)
     assert rest.kind == "turn"
     assert rest.speech_start == pytest.approx(0.35, abs=0.1)  # on the take's own timeline
@@ -44,7 +44,10 @@ def test_quiet_after_the_turn_is_not_more_of_the_answer(sentences):
     t0 = 100.0
     end = t0 + len(first) / RATE
     captured = np.concatenate([first, human_speech.room_tone(0.6, seed=4)])
-    assert went_on(listener, ArraySource(captured, start=t0, pad_s=2.0), end, speech_s=0.1) is None
+    found, src = went_on(listener, ArraySource(captured, start=t0, pad_s=2.0), end, speech_s=0.1)
+    assert not found
+    # What was read is handed back: listening on from `end` loses none of it.
+    assert sum(len(c.samples) for c in src.chunks) >= 0.5 * RATE
 
 
 def test_speech_not_yet_captured_is_not_waited_for(sentences):
@@ -55,4 +58,5 @@ def test_speech_not_yet_captured_is_not_waited_for(sentences):
     src = ArraySource(audio, realtime=True)
     end = src.start + len(first) / RATE
     src.pos = len(first) // 480 * 480  # the first sentence was already read by the turn
-    assert went_on(listener, src, end, speech_s=0.1) is None  # only the quiet so far
+    found, _ = went_on(listener, src, end, speech_s=0.1)
+    assert not found  # only the quiet so far

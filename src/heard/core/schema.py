@@ -356,11 +356,12 @@ TURN = table(
     min_speech_s=opt(number(0.0, 10.0)), ceiling_s=number(0.3, 30.0),
     fallback_silence_s=number(0.3, 10.0),
     resume_s=opt(number(0.0, 3.0)), resume_speech_s=opt(number(0.03, 1.0)),
+    interrupt_s=opt(number(0.0, 30.0)),
 )
 # A language's words that mean an answer goes on (a last word, or a word ending).
 TURN_WORDS = table(not_done_words=PHRASES, not_done_endings=opt(PHRASES))
 # What the screen says around a take.
-SESSION = table(your_turn=TEXT, ended_early=TEXT)
+SESSION = table(your_turn=TEXT, ended_early=TEXT, listening_on=opt(TEXT))
 
 # path inside prompts/ (``<lang>`` for any language folder) -> schema
 FILES: dict[str, Key] = {

@@ -30,6 +30,7 @@ class TurnPolicy:
     min_speech_s: float = 0.7  # less speech than this: not judged before the last check
     resume_s: float = 0.5  # feedback waits this long after the last word: speech by then goes on
     resume_speech_s: float = 0.1  # that much speech since the turn ended carries the take on
+    interrupt_s: float = 1.5  # speaking during this much of the feedback stops it and goes on
     not_done_words: frozenset[str] = frozenset()
     not_done_endings: tuple[str, ...] = ()
 
@@ -61,6 +62,7 @@ def load_turn_policy(lang: str = "en") -> TurnPolicy:
         min_speech_s=float(data.get("min_speech_s", 0.7)),
         resume_s=float(data.get("resume_s", 0.5)),
         resume_speech_s=float(data.get("resume_speech_s", 0.1)),
+        interrupt_s=float(data.get("interrupt_s", 1.5)),
         not_done_words=frozenset(w.lower() for w in words.get("not_done_words", ())),
         not_done_endings=tuple(words.get("not_done_endings", ())),
     )

@@ -276,16 +276,17 @@ class Replay:
         return self.source.read(timeout)
 
 
-def went_on(listener: TurnListener, source: Source, after: float, speech_s: float) -> Replay | None:
+def went_on(listener: TurnListener, source: Source, after: float,
+            speech_s: float) -> tuple[bool, Replay]:
     """Has the parent spoken again since ``after`` (the end of a turn's audio)?
 
     Looks only at audio the source has already captured (never waits), with
     the listener's own VAD: ``speech_s`` of speech frames is enough, since the
     session asks this just before it speaks the feedback, and a restart is
     then only a moment old. A parent who says "You fell." and, half a second
-    later, "I'm here." is still answering. Returns a source that replays what
-    was read, for listening on; or None (what was read is the quiet before
-    the feedback, and is dropped).
+    later, "I'm here." is still answering. Returns whether they have, and a
+    source that replays what was read, then reads on: listening goes on from
+    ``after`` without a gap either way.
     """
     chunks: list[Chunk] = []
     vad = listener.vad
@@ -307,7 +308,7 @@ def went_on(listener: TurnListener, source: Source, after: float, speech_s: floa
         whole = len(pending) // FRAME_SAMPLES * FRAME_SAMPLES
         heard += sum(vad.is_speech(pending[i: i + FRAME_SAMPLES]) for i in range(0, whole, FRAME_SAMPLES))
         pending = pending[whole:]
-    return Replay(chunks, source) if heard >= need else None
+    return heard >= need, Replay(chunks, source)
 
 
 class ArraySource:

@@ -28,7 +28,7 @@ from heard.core.scenarios import Scenario, all_scenarios, get_scenario
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript, Word
 from heard.listen.echogate import EchoGate
-from heard.listen.listener import Turn, TurnListener, went_on
+from heard.listen.listener import Replay, Turn, TurnListener, went_on
 from heard.listen.vad import FRAME_S, FrameVad
 from heard.practice.controls import (
     COMMAND_ENDPOINT,
@@ -74,10 +74,11 @@ class SessionSettings:
 
 
 class _CueBox(TypedDict, total=False):
-    """What the cue's player thread hands back to the session's thread."""
+    """What a player thread (cue or feedback) hands back to the session's thread."""
 
-    end: float  # time.monotonic() when the cue ended (or failed)
-    error: Exception  # the speaker failed mid-cue
+    end: float  # time.monotonic() when the sound ended (or failed)
+    error: Exception  # the speaker failed mid-sound
+    barged: bool  # the parent spoke over it: it was stopped
 
 
 @dataclass
@@ -240,24 +241,34 @@ class PracticeSession:
         return self._judge(scenario, turn, offset, previous, cue_end)
 
     def _judge(self, scenario: Scenario, turn: Turn, offset: float, previous,
-               cue_end: float, continues: bool = False) -> TakeResult:
+               cue_end: float, continues: bool = False, interruptible: bool = True) -> TakeResult:
         """Analyse the take, show and speak the feedback, hand the take on
-        (``continues``: in place of the last take, which it carries on)."""
+        (``continues``: in place of the last take, which it carries on).
+        ``interruptible``: the parent may still stop the feedback by going on
+        (once per answer, so an echo the gate missed can never loop)."""
         assert self._analyse is not None  # set by _prepare()
         analysis = self._analyse(scenario, turn.samples, turn.transcript, cue_end=offset,
                                  baseline=self.baseline, mask=turn.mask, previous=previous)
         t_analysis = time.monotonic()
-        more = self._went_on(scenario, turn)
+        more, source = self._went_on(scenario, turn)
         t_checked = time.monotonic()
         if more is not None:  # the pause was not the end after all: one answer, judged whole
             turn = self._joined(turn, more)
             self._emit("take", turn=turn)
-            return self._judge(scenario, turn, offset, previous, cue_end, continues)
+            return self._judge(scenario, turn, offset, previous, cue_end, continues, interruptible)
         if turn.reason == "complete":
             self._print(self.wording["ended_early"])
         self._show(analysis)
         stamps = {"feedback_start": math.nan}
-        self._say(analysis.feedback.spoken, ADULT, "feedback", stamps)
+        if interruptible and source is not None:
+            more = self._feedback_or_more(scenario, analysis.feedback.spoken, stamps, turn, source)
+            if more is not None:  # they went on over the feedback: the rest of the same answer
+                self._print(self.wording.get("listening_on", ""))
+                turn = self._joined(turn, more)
+                self._emit("take", turn=turn)
+                return self._judge(scenario, turn, offset, previous, cue_end, continues, False)
+        else:
+            self._say(analysis.feedback.spoken, ADULT, "feedback", stamps)
         latency = self._latency(turn, cue_end, t_analysis, stamps["feedback_start"], t_checked)
         analysis.latency = latency
         if self.settings.verbose:
@@ -286,27 +297,79 @@ class PracticeSession:
         return self._judge(scenario, turn, result.cue_offset, previous, result.cue_end,
                            continues=True)
 
-    def _went_on(self, scenario: Scenario, turn: Turn) -> Turn | None:
+    def _went_on(self, scenario: Scenario, turn: Turn) -> tuple[Turn | None, Replay | None]:
         """If the parent spoke again while the take was being judged (a pause
         between two sentences, taken for the end), listen on from where the
-        take's audio stopped and return the rest; else None."""
+        take's audio stopped and return the rest. Else (None, the microphone
+        from where the take stopped), or (None, None) when nothing may go on."""
         end = turn.stamps.get("audio_end")
         if (turn.kind != "turn" or turn.reason not in ("complete", "silence") or end is None
                 or self.settings.push_to_talk):
-            return None
+            return None, None
         policy = self.end_of_turn.policy
         # Feedback never starts sooner than resume_s after the last word: time
         # for a second sentence to begin (the wait is usually spent judging anyway).
         spoke = turn.stamps.get("speech_end", end)
         time.sleep(max(0.0, spoke + policy.resume_s - time.monotonic()))
-        source = went_on(self.listener, self.capture, end, policy.resume_speech_s)
-        if source is None:
-            return None
+        found, source = went_on(self.listener, self.capture, end, policy.resume_speech_s)
+        if not found:
+            return None, source
         more = self.listener.listen(source, 1.0, start=end)
         if more.kind != "turn":  # a cough or a click, not more of the answer
-            return None
+            return None, None
         self._emit("went_on", after=end)
-        return more
+        return more, None
+
+    def _feedback_or_more(self, scenario: Scenario, text: str, stamps: dict, turn: Turn,
+                          source: Replay) -> Turn | None:
+        """Speak the feedback with the microphone open for its first
+        ``interrupt_s``: a parent who goes on talking stops it, like a person
+        who hears they have interrupted. Returns the rest of the answer, or
+        None when the feedback was heard (the microphone is muted after that
+        first stretch, so talk about the feedback is not taken for the answer).
+        """
+        s, policy = self.settings, self.end_of_turn.policy
+        if not s.speak or not text.strip() or policy.interrupt_s <= 0:
+            self._say(text, ADULT, "feedback", stamps)
+            return None
+        t0 = turn.stamps["audio_end"]  # the listening timeline carries on the take's
+        self._emit("feedback_start", text=text)
+        self._print(text)
+        samples, rate = self.synth.synthesise(text, ADULT)
+        self._emit("feedback_playing", seconds=len(samples) / rate)
+        box: _CueBox = {}
+        lead = time.monotonic() - t0
+        self.gate.expect(resample(np.asarray(samples, np.float32), rate, RATE) * 32767, lead)
+
+        def play() -> None:
+            try:
+                # Gone on already, before the sound began: say nothing.
+                end = time.monotonic() if "barged" in box else self.player.play(
+                    samples, rate, trim_lead=True)
+            except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
+                box["error"], box["end"] = exc, time.monotonic()
+                return
+            self.gate.ended(end - t0)
+            box["end"] = end
+
+        def barge_in(ev) -> None:
+            if ev.kind == "start" and "end" not in box:
+                box["barged"] = True
+                self.player.stop()
+
+        player = threading.Thread(target=play, name="heard-feedback", daemon=True)
+        player.start()
+        more = self.listener.listen(source, lead + policy.interrupt_s, start=t0, on_event=barge_in)
+        self.capture.mute_until(math.inf)  # the rest of the feedback: heard alone
+        player.join()
+        self.gate.clear()
+        if "error" in box:
+            raise box["error"]
+        end = box["end"]
+        stamps["feedback_start"] = getattr(self.player, "last_start", end)
+        self.capture.mute_until(end + s.echo_tail_s)
+        self._emit("feedback_end", end=end)
+        return more if more.kind == "turn" else None  # else no one spoke over it
 
     @staticmethod
     def _joined(first: Turn, more: Turn) -> Turn:
