@@ -170,6 +170,9 @@ class HandOverPlayer:
         return now
 
     def stop(self) -> None:
+        """Barge-in: nothing is playing (it was handed over at once)."""
+
+    def stop(self) -> None:
         pass
 
 
