@@ -341,8 +341,10 @@ class PracticeSession:
         return shifted, cue_end, offset
 
     def _play_cue(self, samples, rate, box: _CueBox, t0: float) -> None:
+        """Play the cue on this (its own) thread; the echo gate learns from the
+        player when the cue was really heard (a late sink's echo comes late)."""
         try:
-            end = self.player.play(samples, rate)
+            end = self.player.play(samples, rate, on_start=lambda t: self.gate.started(t - t0))
         except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
             box["error"], box["end"] = exc, time.monotonic()
             return
