@@ -427,7 +427,8 @@ class PracticeSession:
     def _show(self, analysis) -> None:
         said = analysis.transcript.text if analysis.transcript else ""
         p = analysis.pacing
-        bits = [f"waited {p.wait_s:.1f} s" if p.wait_s is not None else "no answer"]
+        bits = ["no answer" if p.wait_s is None else "began while the child spoke" if round(p.wait_s, 1) < 0
+                else f"waited {p.wait_s:.1f} s"]
         if p.speech_s is not None:
             bits.append(f"spoke {p.speech_s:.1f} s")
         self._print(f'You said: "{said}" ({", ".join(bits)})' if said else
