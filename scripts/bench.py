@@ -159,13 +159,16 @@ class HandOverPlayer:
     def available(self) -> bool:
         return True
 
-    def play(self, samples: np.ndarray, rate: int, trim_lead: bool = False) -> float:
+    def play(self, samples: np.ndarray, rate: int, trim_lead: bool = False,
+             on_start=None) -> float:
         """The first audible sample counts as played when handed over (as Player
         trims the lead silence of feedback, the stand-in skips it too)."""
         from heard.audio.playback import audible_start
 
         self.handed.append(len(samples) / rate)
         now = time.monotonic()
+        if on_start is not None:
+            on_start(now)
         self.last_start = now if trim_lead else now + audible_start(samples) / rate
         return now
 

@@ -139,6 +139,9 @@ class FifoWriter(threading.Thread):
         self._current: np.ndarray | None = None
         self.started: dict[str, float] = {}
         self._halt = threading.Event()
+        # dBFS of noise under every block (None: digital silence, a mic with no room).
+        self.room_tone: float | None = None
+        self._rng = np.random.default_rng(0)
 
     def say(self, samples: np.ndarray, at: float | None = None, label: str = "clip") -> None:
         with self._lock:
@@ -172,6 +175,9 @@ class FifoWriter(threading.Thread):
                             block = np.concatenate([block, np.zeros(n - len(block), np.int16)])
                     else:
                         block = np.zeros(n, np.int16)
+                if self.room_tone is not None:
+                    noise = self._rng.normal(0.0, 32768 * 10 ** (self.room_tone / 20), n)
+                    block = np.clip(block + noise, -32768, 32767).astype(np.int16)
                 try:
                     os.write(fd, block.astype("<i2").tobytes())
                 except BlockingIOError:
@@ -228,6 +234,24 @@ class MonitorRecorder(threading.Thread):
                     else:
                         spans.append([t, t + 0.01])
         return [(a, b) for a, b in spans]
+
+
+def add_room(server: PulseServer, echo_ms: int = 50, echo_volume: str = "56%") -> str:
+    """Give the rig a room: a sink ``room`` that hears the virtual mic (the
+    parent) and, ``echo_ms`` later and quieter (56 %: -5 dB), the speaker.
+    Pulse's own loopbacks carry both in real time, a sink that sleeps and
+    wakes included. Returns the source to listen on (set PULSE_SOURCE to it)."""
+    server.pactl("load-module", "module-null-sink", "sink_name=room")
+    server.pactl("load-module", "module-loopback", "source=mic", "sink=room", "latency_msec=20")
+    echo = server.pactl("load-module", "module-loopback", "source=spk.monitor", "sink=room",
+                        f"latency_msec={echo_ms}").strip()
+    for block in server.pactl("list", "sink-inputs").split("Sink Input #")[1:]:
+        if f"Owner Module: {echo}\n" in block:  # the echo's way into the room, not the monitor
+            server.pactl("set-sink-input-volume", block.split()[0], echo_volume)
+            break
+    else:
+        raise RuntimeError("the echo loopback has no sink input")
+    return "room.monitor"
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 
 A parent who starts answering over the child's cue silences it, and the whole
 answer is taken. How soon the cue stops is measured by scripts/bench_bargein.py,
-not asserted here. (The cue's own echo is tests/test_echogate.py's: this rig's
-microphone is a FIFO with no echo path.)
+not asserted here. The rig's microphone is a FIFO with no echo path, except
+where a test gives it a room (pulse.add_room: the speaker's sound comes back);
+the echo gate's own cases are tests/test_echogate.py's.
 """
 
 import io
+import os
 import threading
 import time
 
@@ -16,7 +18,7 @@ import human_speech
 from heard.core.settings import RATE
 from heard.practice.controls import KeyInput
 from heard.practice.session import PracticeSession, SessionSettings
-from pulse import FifoWriter, MonitorRecorder, pulse_server, rig  # noqa: F401 - the fixtures
+from pulse import FifoWriter, MonitorRecorder, add_room, pulse_server, rig  # noqa: F401 - the fixtures
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]
 
@@ -73,12 +75,62 @@ def test_a_human_answer_over_the_cue_silences_it_and_is_taken_whole(ko_model, ri
     assert cue_sound and cue_sound[-1][1] < min(natural_end - 1.0, answer_end - 1.0), \
         (cue_sound, answer_at, natural_end)
     print(f"\ncue silent {cue_sound[-1][1] - answer_at:.2f} s after the answer began")
-    # The answer is taken whole: from its first sound to its last, and judged a rushed start.
+    # The answer is taken whole: from its first sound to its last.
     take = session.takes[0]
     assert take.turn.kind == "turn" and take.turn.transcript.words
     assert take.turn.speech_end - take.turn.speech_start == pytest.approx(len(answer) / RATE,
                                                                           abs=0.3)
     assert take.turn.speech_start < 0.2  # the take begins with the answer, not after it
-    assert take.analysis.pacing.wait_s == pytest.approx(0.0, abs=0.05)
+    # All of it counts as spoken, the part over the cue too; the wait is below
+    # zero by that part (from the answer's start to the cue's end, as the session
+    # saw them), a rushed start.
+    pace = take.analysis.pacing
+    assert pace.speech_s == pytest.approx(len(answer) / RATE, abs=0.3)
+    print(f"wait {pace.wait_s:+.2f} s; the answer entered the mic {answer_at - take.cue_end:+.2f} s "
+          "from the cue's end")
+    assert pace.wait_s < 0
+    assert pace.wait_s == pytest.approx(answer_at - take.cue_end, abs=0.15)
     assert "rushed_in" in [f.id for f in take.analysis.findings]
 
+
+
+def test_a_cue_heard_late_is_not_cut_by_its_own_echo_and_an_answer_still_stops_it(ko_model, rig,
+                                                                                 pulse_server):
+    # A room: the speaker comes back into the mic 0.05 s later, 5 dB down, over
+    # room tone. A sleeping sink: the cue is heard only when it wakes, 0.6 s after
+    # it was handed over. Its echo then arrives long after the gate used to look
+    # for it (0.3 s from the hand-over): the child's own voice stopped the cue.
+    writer, monitor = rig
+    os.environ["PULSE_SOURCE"] = add_room(pulse_server)  # the fixture puts it back
+    writer.room_tone = -62.0
+    case = next(c for c in human_speech.complete_answers() if 2.0 <= c.speech_end - 0.6 <= 3.5)
+    answer = case.samples[int(0.6 * RATE): int(case.speech_end * RATE)]
+    wake_s, answer_s = 0.6, 1.5  # the sink wakes; the parent answers this far into the heard cue
+
+    def on_event(name: str, d: dict) -> None:
+        if name == "cue_start":  # before the player opens its stream
+            pulse_server.pactl("suspend-sink", "spk", "1")
+        elif name == "cue_playing":
+            now = time.monotonic()
+            threading.Timer(wake_s, pulse_server.pactl, ("suspend-sink", "spk", "0")).start()
+            writer.say(answer, at=now + wake_s + answer_s, label="answer")
+    events: list = []
+    session = _session(ko_model, events, on_event)
+    assert _run(session) == 0
+
+    answer_at = writer.started["answer"]
+    played_at, playing = _first(events, "cue_playing")
+    cue = [s for s in monitor.loud_spans(gap_s=0.3) if played_at < s[1] and s[0] < answer_at + 0.5]
+    assert cue, "the cue was not heard"
+    heard_at, silent_at = cue[0][0], cue[-1][1]
+    print(f"\ncue heard {heard_at - played_at:.2f} s after it was handed over; silent "
+          f"{silent_at - answer_at:+.2f} s from the answer's start")
+    assert heard_at - played_at >= wake_s - 0.1  # it really was heard late
+    # Still playing when the parent began: its own echo did not stop it...
+    assert silent_at > answer_at
+    # ...the parent did, long before its natural end, and their answer is the take.
+    assert silent_at < heard_at + playing["seconds"] - 0.5
+    take = session.takes[0]
+    assert take.turn.kind == "turn" and take.turn.transcript.words
+    assert take.turn.speech_start < 0.2
+    assert take.analysis.pacing.speech_s == pytest.approx(len(answer) / RATE, abs=0.3)

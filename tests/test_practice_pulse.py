@@ -339,11 +339,14 @@ def test_an_answer_that_starts_during_the_cue_is_taken_and_the_cue_stops(ko_mode
     cue_played_at = script.times("cue_playing")[0]
     assert answer_at < cue_played_at + cue_s - 1.0  # it really began over the cue
     assert take.turn.kind == "turn" and take.turn.transcript.words  # taken, not "nothing"
-    # A rushed answer, not silence: the wait is zero and the feedback says so.
-    assert take.analysis.pacing.wait_s == pytest.approx(0.0, abs=0.05)
-    assert "rushed_in" in [f.id for f in take.analysis.findings]
-    # The child fell silent before the end of the cue: it was cut short.
+    # A rushed answer, not silence: the wait is below zero (it began before the
+    # cue stopped, by as much as the session saw) and the feedback says so.
     cue_end = script.data("cue_end")[0]["end"]
+    assert take.analysis.pacing.wait_s < 0
+    assert take.analysis.pacing.wait_s == pytest.approx(answer_at - cue_end, abs=0.15)
+    assert "rushed_in" in [f.id for f in take.analysis.findings]
+    assert "began while the child spoke" in out.getvalue()
+    # The child fell silent before the end of the cue: it was cut short.
     assert cue_end < cue_played_at + cue_s - 0.5
     cue_sound = [s for s in monitor.loud_spans() if s[0] < answer_at + 0.2]
     assert cue_sound[-1][1] < cue_played_at + cue_s - 0.5, (cue_sound, cue_played_at, cue_s)

@@ -25,8 +25,10 @@ def load_thresholds() -> PacingThresholds:
 
 @dataclass
 class Pacing:
-    wait_s: float | None  # from cue end to first speech; None = nobody spoke
-    speech_s: float | None  # first speech to last speech
+    # From the cue's end to the first speech; None = nobody spoke; below 0 = the
+    # parent began over the cue (a barge-in: the cue stopped for them).
+    wait_s: float | None
+    speech_s: float | None  # first speech to last speech, over the cue or not
     words: int
     words_per_min: float | None
     syllables_per_s: float | None = None
@@ -77,7 +79,14 @@ def count_words(transcript: Transcript | None, th: PacingThresholds) -> tuple[in
 
 def measure(transcript: Transcript | None, segments: list[tuple[float, float]] | None,
             cue_end: float = 0.0, th: PacingThresholds | None = None) -> Pacing:
-    """Pacing of one take; ``segments`` None means typed text (no timing)."""
+    """Pacing of one take; ``segments`` None means typed text (no timing).
+
+    The answer is the speech still going on at the cue's end, or after it,
+    from where it really began: a parent who starts over the cue (the session
+    then stops the cue and starts the take just before them) spoke for all of
+    it, and their wait is below zero. Speech that was over before the cue
+    ended is not the answer (in a recording that holds the cue, it is the cue).
+    """
     th = th or load_thresholds()
     words, fillers = count_words(transcript, th)
     if segments is None:
@@ -86,13 +95,20 @@ def measure(transcript: Transcript | None, segments: list[tuple[float, float]] |
     segs = [(a, b) for a, b in segments if b > cue_end]
     if not segs:
         return Pacing(wait_s=None, speech_s=None, words=0, words_per_min=None)
-    start, end = max(segs[0][0], cue_end), segs[-1][1]
+    start, end = segs[0][0], segs[-1][1]
     speech_s = end - start
     timed = transcript is not None and transcript.timed and words > 0
     wpm = words / speech_s * 60.0 if timed and speech_s > 0 else None
     return Pacing(wait_s=start - cue_end, speech_s=speech_s, words=words, words_per_min=wpm,
                   pauses=max(0, len(segs) - 1), speech_start=start, speech_end=end,
                   fillers=fillers)
+
+
+def wait_evidence(wait_s: float) -> str:
+    """The wait in words: a wait below zero is an answer begun over the cue."""
+    if round(wait_s, 1) < 0:
+        return f"began over the cue, {-wait_s:.1f} s before it ended"
+    return f"began {wait_s:.1f} s after the cue"
 
 
 def findings(p: Pacing, scenario: Scenario, cue_end: float = 0.0,
@@ -109,8 +125,8 @@ def findings(p: Pacing, scenario: Scenario, cue_end: float = 0.0,
         if p.wait_s >= th.waited_s:
             out.append(Finding("waited", evidence=f"waited {p.wait_s:.1f} s", start=cue, end=first))
         elif p.wait_s < th.rushed_s:
-            out.append(Finding("rushed_in", evidence=f"began {p.wait_s:.1f} s after the cue",
-                               start=cue, end=first))
+            out.append(Finding("rushed_in", evidence=wait_evidence(p.wait_s),
+                               start=min(cue, first), end=max(cue, first)))
     long_time = p.speech_s is not None and p.speech_s > th.too_long_speech_s
     short_time = p.speech_s is None or p.speech_s <= th.concise_speech_s
     start = end = None  # the speech, when there was any

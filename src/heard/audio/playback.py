@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -70,6 +71,9 @@ class _Feed:
         self.pos = 0
         self.offset = math.inf  # monotonic minus stream clock
         self.end_stream = math.nan  # stream-clock time the last sample leaves the speaker
+        # Stream-clock time the first sample leaves the speaker, by the latest
+        # buffer's schedule (a sink waking up moves it later; the last is right).
+        self.start_stream = math.nan
         self.ended = threading.Event()  # end_stream is known
         self.stop = threading.Event()  # barge-in: cut the sound at the next buffer
 
@@ -78,6 +82,7 @@ class _Feed:
         dac = time_info.outputBufferDacTime
         if not 0.0 <= dac - time_info.currentTime < _MAX_DAC_AHEAD_S:
             dac = time_info.currentTime + self.latency  # host API without DAC times
+        self.start_stream = dac - self.pos / self.rate
         if self.stop.is_set() and not self.ended.is_set():
             self.block = self.block[: self.pos]  # nothing more of it is played
         n = max(0, min(frames, len(self.block) - self.pos))
@@ -90,6 +95,26 @@ class _Feed:
 
     def end_time(self) -> float:
         return self.end_stream + self.offset
+
+    def start_time(self) -> float:
+        return self.start_stream + self.offset
+
+
+class _StartReport:
+    """Hands ``on_start`` the sound's start each time the device's schedule moves it
+    (by a millisecond or more), on the playing thread: the callback thread only
+    stamps ``start_stream``."""
+
+    def __init__(self, on_start: Callable[[float], None], skipped_s: float) -> None:
+        self.on_start = on_start
+        self.skipped_s = skipped_s  # trimmed lead: samples[0] would have come this much sooner
+        self.told = math.nan
+
+    def update(self, feed: _Feed) -> None:
+        t = feed.start_time() - self.skipped_s
+        if not math.isnan(t) and not abs(t - self.told) < 0.001:
+            self.told = t
+            self.on_start(t)
 
 
 class Player:
@@ -122,12 +147,20 @@ class Player:
         """
         return devices.pick_device(devices.list_devices(), self.device, "output")
 
-    def play(self, samples: np.ndarray, rate: int, trim_lead: bool = False) -> float:
+    def play(self, samples: np.ndarray, rate: int, trim_lead: bool = False,
+             on_start: Callable[[float], None] | None = None) -> float:
         """Play and block; return the ``time.monotonic()`` at which the sound ended.
 
         ``trim_lead`` drops the inaudible start (the synthesiser's lead
         silence): dead air when the answer is waiting for feedback.
         ``last_start`` is then when the first audible sample was played.
+
+        ``on_start(t)`` is called on this thread, as soon as the device gives
+        its schedule and again whenever the schedule moves, with the
+        ``time.monotonic()`` at which ``samples[0]`` is (or, trimmed, would be)
+        heard: for an echo gate, which must know when the sound was really in
+        the room, not when it was handed over (a buffering or waking sink plays
+        it up to a second later).
 
         The end is when the last audible sample leaves the speaker, from the
         device's own schedule (the DAC time of the buffer holding it), not from
@@ -143,8 +176,9 @@ class Player:
         x = np.clip(x, -1.0, 1.0).astype(np.float32)
         x = x[:audible_length(x, self.audible_dbfs)]
         lead = audible_start(x, self.audible_dbfs)
+        skipped = 0
         if trim_lead:
-            x, lead = x[lead:], 0
+            x, lead, skipped = x[lead:], 0, lead
         feed = _Feed(np.repeat(x[:, None], channels, axis=1) if channels > 1 else x[:, None],
                      out_rate)
         self._feed = feed
@@ -155,7 +189,8 @@ class Player:
             feed.latency = float(stream.latency)
             try:
                 stream.start()
-                self._wait(feed, len(x) / out_rate + feed.latency + _START_GRACE_S, dev)
+                heard = None if on_start is None else _StartReport(on_start, skipped / out_rate)
+                self._wait(feed, len(x) / out_rate + feed.latency + _START_GRACE_S, dev, heard)
             finally:
                 stream.abort()  # only silence is left in it
                 stream.close()
@@ -172,14 +207,18 @@ class Player:
         return end
 
     @staticmethod
-    def _wait(feed: _Feed, timeout_s: float, dev: devices.Device) -> None:
+    def _wait(feed: _Feed, timeout_s: float, dev: devices.Device,
+              heard: _StartReport | None = None) -> None:
         """Until the last sample is scheduled, or stop() cuts it; a speaker that
         stops taking audio for ``_START_GRACE_S`` is stuck. A slow one is not: on
         a busy machine an underrun can hold the stream up for seconds and it then
-        goes on, so the deadline moves with every callback that takes more audio."""
+        goes on, so the deadline moves with every callback that takes more audio.
+        ``heard`` is told the sound's start as the device's schedule gives it."""
         deadline = time.monotonic() + timeout_s
         seen = feed.pos
         while not feed.ended.wait(0.02):  # the device may ask for audio only every second or so
+            if heard is not None:
+                heard.update(feed)
             if feed.stop.is_set():
                 return  # cut now: abort without waiting for the next callback
             now = time.monotonic()
@@ -191,6 +230,8 @@ class Player:
         if not feed.ended.is_set():
             raise DeviceError(f"the speaker {dev.name!r} stopped taking audio; check it "
                               "(`heard devices`) or use --no-speak to print feedback instead")
+        if heard is not None:
+            heard.update(feed)  # the last buffer's schedule is the one to trust
         # Sleep until the sound has left the speaker, unless stop() asks to cut
         # it: then the stream is aborted at once, dropping what the sound
         # server still holds (over a second on PulseAudio).

@@ -164,7 +164,7 @@ def render(r) -> str:
     p = r.pacing
     bits = []
     if p.wait_s is not None:
-        bits.append(f"waited {p.wait_s:.1f} s")
+        bits.append("began over the cue" if round(p.wait_s, 1) < 0 else f"waited {p.wait_s:.1f} s")
     if p.speech_s is not None:
         bits.append(f"spoke for {p.speech_s:.1f} s")
     bits.append(f"{p.words} word{'s' if p.words != 1 else ''}")

@@ -9,10 +9,17 @@ the echo, not the parent. A voice over the echo, or a mic with no echo path
 at all (a headset, the test rig), does not follow the played sound and
 passes. No calibration, no level assumptions: only the shape (dB for dB) over
 the last 0.9 s where something was playing, at delays up to ``max_delay_s``.
+
+The delays are counted from when the sound was really heard, not from when it
+was handed to the device: a sink that buffers, or a Bluetooth or HDMI sink
+waking up, plays it up to a second later, and its echo would then fall
+outside every delay searched (taken for the parent, the cue cut itself off).
+The player knows (its DAC times) and says so with ``started``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 
 import numpy as np
@@ -52,26 +59,40 @@ class EchoGate:
         self._offset = 0  # its first frame, in frames from the turn's time 0
         self._mic: deque[float] = deque(maxlen=self.window)
         self._n = 0
+        # started/ended come from the player's thread while frames are fed on the
+        # listener's: the sound's place on the timeline changes only between frames.
+        self._lock = threading.Lock()
 
     def expect(self, samples: np.ndarray, offset_s: float) -> None:
-        """``samples`` (16 kHz) start playing ``offset_s`` after the next turn's time 0."""
+        """``samples`` (16 kHz) start playing ``offset_s`` after the next turn's time 0
+        (a first guess: ``started`` moves it to when the device really played them)."""
         x = np.asarray(samples)
         n = len(x) // FRAME_SAMPLES
-        self._played = np.array([max(_FLOOR_DB, frame_dbfs(x[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES]))
-                                 for i in range(n)]) if n else np.zeros(0)
-        self._smoothed = _smooth(self._played)
-        self._offset = int(round(offset_s / FRAME_S))
-        self._quiet = 0
+        played = np.array([max(_FLOOR_DB, frame_dbfs(x[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES]))
+                           for i in range(n)]) if n else np.zeros(0)
+        with self._lock:
+            self._played, self._smoothed = played, _smooth(played)
+            self._offset = int(round(offset_s / FRAME_S))
+            self._quiet = 0
+
+    def started(self, offset_s: float) -> None:
+        """The sound's first sample is heard ``offset_s`` after time 0, by the
+        device's own schedule. Safe from another thread (the player's); may come
+        again as the schedule firms up (a sink waking late moves it)."""
+        with self._lock:
+            self._offset = int(round(offset_s / FRAME_S))
 
     def ended(self, offset_s: float) -> None:
         """The sound stopped ``offset_s`` after time 0 (cut short, or the device
         played it sooner than expected): nothing of it comes after that."""
-        n = max(0, int(round(offset_s / FRAME_S)) - self._offset)
-        played = self._played[:n]
-        self._smoothed, self._played = _smooth(played), played
+        with self._lock:
+            n = max(0, int(round(offset_s / FRAME_S)) - self._offset)
+            played = self._played[:n]
+            self._smoothed, self._played = _smooth(played), played
 
     def clear(self) -> None:
-        self._played = np.zeros(0)
+        with self._lock:
+            self._played = np.zeros(0)
 
     def reset(self) -> None:
         self.vad.reset()
@@ -127,6 +148,11 @@ class EchoGate:
         speech = self.vad.is_speech(frame)
         mic = max(_FLOOR_DB, frame_dbfs(frame))
         self._mic.append(mic)
+        with self._lock:
+            return self._judge(i, speech, mic)
+
+    def _judge(self, i: int, speech: bool, mic: float) -> bool:
+        """The VAD's ``speech`` for frame ``i``, unless it is the played sound's echo."""
         if not self._active(i):
             return speech
         played = self._loudest_played(i)

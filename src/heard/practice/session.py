@@ -437,8 +437,10 @@ class PracticeSession:
         return shifted, cue_end, offset
 
     def _play_cue(self, samples, rate, box: _CueBox, t0: float) -> None:
+        """Play the cue on this (its own) thread; the echo gate learns from the
+        player when the cue was really heard (a late sink's echo comes late)."""
         try:
-            end = self.player.play(samples, rate)
+            end = self.player.play(samples, rate, on_start=lambda t: self.gate.started(t - t0))
         except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
             box["error"], box["end"] = exc, time.monotonic()
             return
@@ -525,7 +527,8 @@ class PracticeSession:
     def _show(self, analysis) -> None:
         said = analysis.transcript.text if analysis.transcript else ""
         p = analysis.pacing
-        bits = [f"waited {p.wait_s:.1f} s" if p.wait_s is not None else "no answer"]
+        bits = ["no answer" if p.wait_s is None else "began while the child spoke" if round(p.wait_s, 1) < 0
+                else f"waited {p.wait_s:.1f} s"]
         if p.speech_s is not None:
             bits.append(f"spoke {p.speech_s:.1f} s")
         self._print(f'You said: "{said}" ({", ".join(bits)})' if said else
