@@ -175,9 +175,6 @@ class HandOverPlayer:
     def stop(self) -> None:
         """Barge-in: nothing is playing (it was handed over at once)."""
 
-    def stop(self) -> None:
-        pass
-
 
 # ------------------------------------------------------------ measuring
 def pct(values: list[float], q: float) -> float:

@@ -188,6 +188,9 @@ class Player:
                                      latency=_BUFFER_S)
             feed.latency = float(stream.latency)
             try:
+                if feed.stop.is_set():  # stopped while the stream was opening (a waking sink)
+                    self.last_start = math.nan  # nothing was heard
+                    return time.monotonic()
                 stream.start()
                 heard = None if on_start is None else _StartReport(on_start, skipped / out_rate)
                 self._wait(feed, len(x) / out_rate + feed.latency + _START_GRACE_S, dev, heard)

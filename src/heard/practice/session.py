@@ -345,7 +345,7 @@ class PracticeSession:
             try:
                 # Gone on already, before the sound began: say nothing.
                 end = time.monotonic() if "barged" in box else self.player.play(
-                    samples, rate, trim_lead=True)
+                    samples, rate, trim_lead=True, on_start=lambda t: self.gate.started(t - t0))
             except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
                 box["error"], box["end"] = exc, time.monotonic()
                 return
