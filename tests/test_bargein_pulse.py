@@ -134,3 +134,29 @@ def test_a_cue_heard_late_is_not_cut_by_its_own_echo_and_an_answer_still_stops_i
     assert take.turn.kind == "turn" and take.turn.transcript.words
     assert take.turn.speech_start < 0.2
     assert take.analysis.pacing.speech_s == pytest.approx(len(answer) / RATE, abs=0.3)
+
+
+def test_the_feedback_heard_back_through_the_room_does_not_stop_itself(ko_model, rig, pulse_server):
+    # The feedback's first moments play with the microphone open (a parent who
+    # goes on stops it). In a room, the mic hears the feedback too; that echo
+    # must not count as the parent going on.
+    writer, monitor = rig
+    os.environ["PULSE_SOURCE"] = add_room(pulse_server)  # the fixture puts it back
+    writer.room_tone = -62.0
+    case = next(c for c in human_speech.complete_answers() if 2.0 <= c.speech_end - 0.6 <= 3.5)
+    answer = case.samples[int(0.6 * RATE): int(case.speech_end * RATE)]
+
+    def on_event(name: str, d: dict) -> None:
+        if name == "listening":
+            writer.say(answer, at=d["cue_end"] + 1.0, label="answer")
+    events: list = []
+    session = _session(ko_model, events, on_event)
+    assert _run(session) == 0
+    assert len(session.takes) == 1 and session.takes[0].turn.kind == "turn"
+    playing = [(t, d) for t, n, d in events if n == "feedback_playing"]
+    assert len(playing) == 1, "the feedback stopped itself and was given again"
+    start, data = playing[0]
+    end = next(d["end"] for t, n, d in events if n == "feedback_end")
+    heard = sum(b - a for a, b in monitor.loud_spans() if a >= start - 0.1)
+    assert end - start >= data["seconds"] - 0.5, (end - start, data["seconds"])
+    assert heard >= data["seconds"] - 1.0, (heard, data["seconds"])
