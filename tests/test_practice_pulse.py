@@ -7,7 +7,6 @@ and speaks feedback; the test plays the parent by reacting to its events.
 """
 
 import io
-import sys
 import threading
 import time
 from pathlib import Path
@@ -267,7 +266,7 @@ def _smart_turn():
 def short_scene(tmp_path, monkeypatch):
     """prompts/ with a one-line narration for SCENARIO: these tests judge the answer,
     not the scene, and the full narration is ten seconds of real-time playback."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "scripts"))
     from soak import _short_scene
 
     monkeypatch.setenv("HEARD_PROMPTS", str(_short_scene(tmp_path, SCENARIO)))
