@@ -317,9 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         KINDS[0] = {"strength": args.thresholds[0], "concern": args.thresholds[1]}
     print(f"thresholds: strength {KINDS[0]['strength']}, concern {KINDS[0]['concern']}; "
           f"veto on the rules' concerns: {VETO[0]}")
-    report = sorted(set(tr.REPORT_SETS) & {*args.sets, *(args.folds or [])})
-    if report:
-        print(f"error: {', '.join(report)} is an untouched report set; leave it out of --sets", file=sys.stderr)
+    untouched = sorted(set(tr.REPORT_SETS) & {*args.sets, *(args.folds or [])})
+    if untouched:
+        print(f"error: {', '.join(untouched)} is an untouched report set; leave it out of --sets", file=sys.stderr)
         return 2
     if args.load:
         oof = load(args.load)
