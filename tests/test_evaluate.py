@@ -54,6 +54,7 @@ REPORT_SETS = [
     # word-choice round 3; H 0.847 after it) and never tuned or trained on.
     ("responses-blind-i.jsonl", None, 160, 0.72),
     ("responses-blind-h.jsonl", None, 160, 0.82),
+    ("responses-blind-j.jsonl", None, 160, 0.87),  # first contact 0.792; trained and tuned on since (0.901)
     ("responses-blind-g.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
     ("responses-blind-f.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
     ("responses-blind-e.jsonl", None, 192, 0.91),  # dev-like, written blind; a training set since issue 10

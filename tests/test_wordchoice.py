@@ -640,3 +640,32 @@ def test_the_adults_own_wish_for_contact_is_insisting():
     assert "insists_on_contact" in ids("I just want a cuddle.", "no-hugs")
     assert "insists_on_contact" in ids("Look at my face.", "no-hugs")
     assert "insists_on_contact" not in ids("You don't want a cuddle.", "no-hugs")
+
+
+# --- word choice round 4 (blind-j opened): a cause ruled too small, and name-calling -------------------
+
+
+@pytest.mark.parametrize("text,sid,label", [
+    ("Honestly, such a drama over nothing.", "cookie", "dismisses_feeling"),
+    ("You always make such a fuss out of everything.", "brothers", "dismisses_feeling"),
+    ("Nothing has even happened, love.", "floodgates", "dismisses_feeling"),
+    ("Come on, it is not that deep.", "brothers", "dismisses_feeling"),
+    ("Oh, do not be such a wimp.", "barking-dog", "shames_or_labels"),
+    ("Don't be a scaredy-cat.", "barking-dog", "shames_or_labels"),
+    ("Up you get, you big daft lump.", "tripped-rug", "shames_or_labels"),
+    ("Fine then, sulky pants.", "no-hugs", "shames_or_labels"),
+])
+def test_small_causes_dismiss_and_names_shame_in_both_forms(text, sid, label):
+    assert label in ids(text, sid)
+    assert label in ids(spoken(text), sid)
+
+
+def test_small_causes_and_names_negatives():
+    # the wait named as hard is an acknowledgement, not "all this over a cookie"
+    assert "dismisses_feeling" not in ids("I know, all this waiting for a cookie is hard.", "cookie")
+    # "serious" said to take the child seriously does not dismiss
+    assert "dismisses_feeling" not in ids("That sounds really serious, tell me.", "brothers")
+    # something did happen: no denial
+    assert "dismisses_feeling" not in ids("Something happened and it is all coming out.", "floodgates")
+    # a bump is a bump, not a "big lump"
+    assert "shames_or_labels" not in ids("You fell on the rug, big bump.", "tripped-rug")
