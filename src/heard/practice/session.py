@@ -28,6 +28,7 @@ from heard.core.scenarios import Scenario, all_scenarios, get_scenario
 from heard.core.settings import FRAME_SAMPLES, RATE, EndpointSettings, VadSettings
 from heard.core.transcript import Transcript, Word
 from heard.listen.echogate import EchoGate
+from heard.listen.endpointer import Event
 from heard.listen.listener import Replay, Turn, TurnListener, went_on
 from heard.listen.vad import FRAME_S, FrameVad
 from heard.practice.controls import (
@@ -341,25 +342,11 @@ class PracticeSession:
         lead = time.monotonic() - t0
         self.gate.expect(resample(np.asarray(samples, np.float32), rate, RATE) * 32767, lead)
 
-        def play() -> None:
-            try:
-                # Gone on already, before the sound began: say nothing.
-                end = time.monotonic() if "barged" in box else self.player.play(
-                    samples, rate, trim_lead=True, on_start=lambda t: self.gate.started(t - t0))
-            except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
-                box["error"], box["end"] = exc, time.monotonic()
-                return
-            self.gate.ended(end - t0)
-            box["end"] = end
-
-        def barge_in(ev) -> None:
-            if ev.kind == "start" and "end" not in box:
-                box["barged"] = True
-                self.player.stop()
-
-        player = threading.Thread(target=play, name="heard-feedback", daemon=True)
+        player = threading.Thread(target=self._play_heard, args=(samples, rate, box, t0, True),
+                                  name="heard-feedback", daemon=True)
         player.start()
-        more = self.listener.listen(source, lead + policy.interrupt_s, start=t0, on_event=barge_in)
+        more = self.listener.listen(source, lead + policy.interrupt_s, start=t0,
+                                    on_event=self._stop_on_answer(box))
         self.capture.mute_until(math.inf)  # the rest of the feedback: heard alone
         player.join()
         self.gate.clear()
@@ -419,14 +406,11 @@ class PracticeSession:
         self._print(self.wording["your_turn"] + (" Press Enter when you have finished."
                                                  if s.push_to_talk else ""))
 
-        def barge_in(ev) -> None:
-            if ev.kind == "start" and "end" not in box:
-                self.player.stop()  # the parent is answering: the child falls silent
-
         # The window for an answer to begin runs from the cue's end; the cue's
         # own start-up (a waking sink) may add up to a second to its length.
         window = None if until else (cue_s + 1.0 if cue_s else 0.0) + scenario.listen_seconds
-        turn = self.listener.listen(self.capture, window, start=t0, on_event=barge_in, until=until)
+        turn = self.listener.listen(self.capture, window, start=t0, on_event=self._stop_on_answer(box),
+                                    until=until)
         while "end" not in box:
             time.sleep(0.01)
         self.gate.clear()
@@ -437,16 +421,31 @@ class PracticeSession:
         return shifted, cue_end, offset
 
     def _play_cue(self, samples, rate, box: _CueBox, t0: float) -> None:
-        """Play the cue on this (its own) thread; the echo gate learns from the
-        player when the cue was really heard (a late sink's echo comes late)."""
+        self._play_heard(samples, rate, box, t0)
+        if "error" not in box:
+            self._cue_done(box["end"])
+
+    def _play_heard(self, samples, rate, box: _CueBox, t0: float, trim_lead: bool = False) -> None:
+        """Play on this (its own) thread while the session listens (the cue, the
+        start of the feedback). The echo gate learns from the player when the sound
+        was really heard (a late sink's echo comes late) and when it stopped. A
+        parent who spoke before it even began (``barged``) hears nothing of it."""
         try:
-            end = self.player.play(samples, rate, on_start=lambda t: self.gate.started(t - t0))
-        except Exception as exc:  # noqa: BLE001 - handed to the session's thread below
+            end = time.monotonic() if "barged" in box else self.player.play(
+                samples, rate, trim_lead=trim_lead, on_start=lambda t: self.gate.started(t - t0))
+        except Exception as exc:  # noqa: BLE001 - handed to the session's thread
             box["error"], box["end"] = exc, time.monotonic()
             return
         self.gate.ended(end - t0)  # cut short by a barge-in: expect no more of it
         box["end"] = end
-        self._cue_done(end)
+
+    def _stop_on_answer(self, box: _CueBox) -> Callable[[Event], None]:
+        """The listener's event hook: the parent started speaking, so heard falls silent."""
+        def barge_in(ev: Event) -> None:
+            if ev.kind == "start" and "end" not in box:
+                box["barged"] = True
+                self.player.stop()
+        return barge_in
 
     def _cue_done(self, end: float) -> None:
         self._emit("cue_end", end=end)
