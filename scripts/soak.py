@@ -321,15 +321,18 @@ def _soak(args, model: Path, root: Path, server, reply) -> dict:
     return result
 
 
-def _short_scene(root: Path, scenario: str) -> Path:
-    """A copy of prompts/ whose scene has a one-line narration (a shorter visit)."""
+def _short_scene(root: Path, scenario: str, listen_seconds: float | None = None) -> Path:
+    """A copy of prompts/ whose scene has a one-line narration (a shorter visit),
+    and, given ``listen_seconds``, a shorter window for an answer."""
     from heard.core.paths import prompts_dir
 
     copy = root / "prompts"
     shutil.copytree(prompts_dir(), copy)
     for f in copy.glob(f"**/scenarios/{scenario}.toml"):
         text = f.read_text(encoding="utf-8")
-        text = re.sub(r'(?ms)^narration = """.*?"""', 'narration = "He pulls away."', text)
+        text = re.sub(r'(?ms)^narration = """.*?"""', 'narration = "Here is the moment."', text)
+        if listen_seconds is not None:
+            text = re.sub(r"(?m)^listen_seconds = [0-9.]+", f"listen_seconds = {listen_seconds}", text)
         f.write_text(text, encoding="utf-8")
     return copy
 

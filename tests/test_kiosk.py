@@ -31,6 +31,7 @@ from heard.practice.kiosk import (
     start_words,
 )
 from pulse import FifoWriter, pulse_server, start_pulse  # noqa: F401 - the fixture
+from scene_helpers import short_prompts
 
 KNOWN = {"cookie", "biting", "no-hugs"}
 
@@ -155,13 +156,17 @@ class Lines(threading.Thread):
 
 @pytest.mark.slow
 @pytest.mark.pulse
-def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, ko_model_dir, tmp_path):
+def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, ko_model_dir, tmp_path,
+                                                          monkeypatch):
+    # The scene with a one-line narration: four visitors would otherwise sit
+    # through 40 s of it in real time, and this test is about the visits.
+    prompts = short_prompts(tmp_path, "no-hugs", monkeypatch)
     reply = espeak("괜찮아 많이 속상했구나", "ko")
     start_words_audio = espeak("연습 시작", "ko")
     playlist = tmp_path / "playlist.txt"
     playlist.write_text("# short scenes for the test\nno-hugs\n")
     data = tmp_path / "data"
-    env = dict(os.environ, HEARD_DATA_DIR=str(data), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, HEARD_DATA_DIR=str(data), HEARD_PROMPTS=str(prompts), PYTHONUNBUFFERED="1")
     writer = FifoWriter(pulse_server.fifo)
     writer.start()
     proc = subprocess.Popen(

@@ -9,7 +9,6 @@ and speaks feedback; the test plays the parent by reacting to its events.
 import io
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +19,7 @@ from heard.core.settings import RATE
 from heard.practice.controls import KeyInput
 from heard.practice.session import PracticeSession, SessionSettings
 from pulse import FifoWriter, MonitorRecorder, pulse_server, rig  # noqa: F401 - the fixtures
+from scene_helpers import short_prompts
 
 pytestmark = [pytest.mark.slow, pytest.mark.pulse]
 
@@ -132,7 +132,10 @@ def test_a_spoken_answer_is_heard_with_its_wait_and_answered_aloud(ko_model, rig
 
 
 def test_silence_then_a_spoken_again_replays_and_compares_then_stop(ko_model, rig, ko_speech,
-                                                                    tmp_path):
+                                                                    tmp_path, monkeypatch):
+    # A one-line narration (the scene is played twice) and a 5 s window for the
+    # silent take: real-time playback and listening, not what this test judges.
+    short_prompts(tmp_path, SCENARIO, monkeypatch, listen_seconds=5)
     writer, monitor = rig
     script = Script(writer)
     # Take 1: say nothing. While the feedback plays, say "stop" (종료): heard
@@ -266,10 +269,7 @@ def _smart_turn():
 def short_scene(tmp_path, monkeypatch):
     """prompts/ with a one-line narration for SCENARIO: these tests judge the answer,
     not the scene, and the full narration is ten seconds of real-time playback."""
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "scripts"))
-    from soak import _short_scene
-
-    monkeypatch.setenv("HEARD_PROMPTS", str(_short_scene(tmp_path, SCENARIO)))
+    short_prompts(tmp_path, SCENARIO, monkeypatch)
 
 
 def _turn_session(ko_model, script, out, scenario=SCENARIO, once=True, eot=None):
