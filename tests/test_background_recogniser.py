@@ -85,6 +85,26 @@ def test_a_check_does_not_wait_long_for_a_recogniser_far_behind():
     assert time.perf_counter() - t < 0.4
 
 
+def test_a_partial_asked_for_early_is_made_while_the_caller_works_and_then_costs_no_wait():
+    # The end-of-turn check asks for the words, runs its model (here: sleeps),
+    # then reads them: the recogniser made them meanwhile, and a recogniser far
+    # behind costs no wait beyond the one the request started.
+    rec = BackgroundRecogniser(Slow(delay=0.02))
+    for i in range(3):
+        rec.accept(np.array([i], np.int16))
+    words = rec.request_partial()
+    time.sleep(0.15)  # the model's time
+    assert words() == "3 samples"
+    behind = BackgroundRecogniser(Slow(delay=0.5))
+    behind.accept(np.array([1], np.int16))
+    words = behind.request_partial()
+    time.sleep(0.15)
+    t = time.perf_counter()
+    assert words() == ""
+    assert time.perf_counter() - t < 0.02
+    rec.final()
+
+
 def test_a_decoder_error_surfaces_at_final_not_silently():
     rec = BackgroundRecogniser(Slow(fail_on=3))
     for i in range(5):

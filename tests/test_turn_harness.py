@@ -38,7 +38,7 @@ def test_an_unfinished_pause_ends_at_the_ceiling_and_no_sooner():
     assert len(r.model.calls) == len(POLICY.checks_s)  # asked at each check, not every frame
 
 
-def test_a_last_word_that_means_more_is_coming_skips_the_model():
+def test_a_last_word_that_means_more_is_coming_overrules_a_finished_sounding_voice():
     # The voice sounds finished but the words end on "and": keep listening.
     r = run_turn((0.5, 0), (1.0, FINISHED, "and"), (2.0, 0), (0.8, FINISHED, "more"), (4.0, 0),
                  policy=POLICY)

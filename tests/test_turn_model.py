@@ -114,16 +114,42 @@ def test_a_damaged_model_file_is_one_line(tmp_path):
 
 # ------------------------------------------------------------ policy file
 
-def test_words_that_mean_more_is_coming_keep_the_turn_open_without_asking_the_model():
-    class Never:
+def test_words_that_mean_more_is_coming_keep_a_finished_sounding_turn_open():
+    class Finished:
         def probability(self, samples):
-            raise AssertionError("the model was asked")
+            return 1.0
 
-    eot = EndOfTurn(load_turn_policy("en"), Never())
+    eot = EndOfTurn(load_turn_policy("en"), Finished())
     for said in ("you wanted it and", "because", "I think um", "we can talk about the"):
-        assert not eot.judge(np.zeros(10, np.int16), said).complete
-    ko = EndOfTurn(load_turn_policy("ko"), Never())
-    assert not ko.judge(np.zeros(10, np.int16), "속상했는데").complete
+        v = eot.judge(np.zeros(10, np.int16), said, 0.25, 2.0)
+        assert not v.complete and v.why == "words", said
+    assert eot.judge(np.zeros(10, np.int16), "you wanted it", 0.25, 2.0).complete
+    ko = EndOfTurn(load_turn_policy("ko"), Finished())
+    assert not ko.judge(np.zeros(10, np.int16), "속상했는데", 0.25, 2.0).complete
+
+
+def test_the_words_are_asked_for_only_after_the_model_and_only_when_it_says_finished():
+    """The recogniser makes the words while the model runs (the two waits overlap);
+    a voice that sounds unfinished keeps listening without waiting for them."""
+    order: list[str] = []
+
+    class Model:
+        def __init__(self, p):
+            self.p = p
+
+        def probability(self, samples):
+            order.append("model")
+            return self.p
+
+    def words():
+        order.append("words")
+        return "and"
+
+    policy = load_turn_policy("en")
+    assert not EndOfTurn(policy, Model(0.1)).judge(np.zeros(10, np.int16), words, 0.25, 2.0).complete
+    assert order == ["model"]
+    assert not EndOfTurn(policy, Model(1.0)).judge(np.zeros(10, np.int16), words, 0.25, 2.0).complete
+    assert order == ["model", "model", "words"]
 
 
 def test_the_threshold_rises_with_the_check():

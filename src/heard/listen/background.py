@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -55,10 +57,21 @@ class BackgroundRecogniser:
     def partial(self) -> str:
         """The words recognised so far: fresh if the worker gets to it within
         ``PARTIAL_WAIT_S``, else the last partial it made (it is behind)."""
+        return self.request_partial()()
+
+    def request_partial(self) -> Callable[[], str]:
+        """Ask the worker for the words so far, without waiting: the call returned
+        gives them, waiting only what is left of ``PARTIAL_WAIT_S`` since the
+        request. The end-of-turn check runs its model in between, so the wait
+        for the words and the model's time overlap instead of adding up."""
         ready = threading.Event()
         self._jobs.put((_PARTIAL, ready))
-        ready.wait(PARTIAL_WAIT_S)
-        return self._partial
+        deadline = time.monotonic() + PARTIAL_WAIT_S
+
+        def words() -> str:
+            ready.wait(max(0.0, deadline - time.monotonic()))
+            return self._partial
+        return words
 
     def close(self) -> None:
         """The turn ended without a transcript wanted: let the worker go."""

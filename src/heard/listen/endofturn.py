@@ -3,14 +3,16 @@
 Pure logic plus an injected model: the endpointer asks ``judge`` at the
 silence lengths the policy names (``checks_s``); a finished-sounding answer
 ends the turn at once, anything else keeps listening up to ``ceiling_s``.
-Words first (a partial result ending on "and", "because", "um" is not done),
-then the model. The policy is data (prompts/turn.toml, the words in prompts/<lang>/turn.toml), so a facilitator can
+The model first, then the words: a partial result ending on "and", "because",
+"um" keeps a finished-sounding answer open (the recogniser makes it while the
+model runs). The policy is data (prompts/turn.toml, the words in prompts/<lang>/turn.toml), so a facilitator can
 trade speed for patience without touching code.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -82,7 +84,7 @@ class Verdict:
 
 @dataclass
 class EndOfTurn:
-    """Words, then the model. Keeps every verdict of the current turn."""
+    """The model, then the words. Keeps every verdict of the current turn."""
 
     policy: TurnPolicy
     model: TurnModel | None
@@ -109,22 +111,29 @@ class EndOfTurn:
         passed = [a for c, a in zip(p.checks_s, p.complete_at) if c <= silence_s + 1e-6]
         return passed[-1] if passed else p.complete_at[0]
 
-    def judge(self, samples: np.ndarray, text: str, silence_s: float = 0.0,
+    def judge(self, samples: np.ndarray, text: str | Callable[[], str], silence_s: float = 0.0,
               speech_s: float | None = None) -> Verdict:
-        """``samples``: the turn's audio up to now; ``text``: the words recognised so far;
-        ``speech_s``: how long the parent has spoken (None: not known, not checked)."""
+        """``samples``: the turn's audio up to now; ``text``: the words recognised so far,
+        or a call that gives them (asked only after the model, which can then run
+        while the recogniser makes them); ``speech_s``: how long the parent has
+        spoken (None: not known, not checked).
+
+        The words can only keep a turn open: a last word such as "and" overrules a
+        voice that sounds finished, and a voice that sounds unfinished needs no words."""
         p = self.policy
         early = silence_s < p.checks_s[-1] - 1e-6
-        if self.not_done(text):
-            v = Verdict(False, "words")
-        elif speech_s is not None and speech_s < p.min_speech_s and early:
+        if speech_s is not None and speech_s < p.min_speech_s and early:
             v = Verdict(False, "too short")  # "uh so" is not an answer yet
         elif self.model is None:
             v = Verdict(False, "no model")
         else:
             t = time.perf_counter()
             prob = self.model.probability(samples)
-            v = Verdict(prob >= self.threshold(silence_s), "model", prob,
-                        (time.perf_counter() - t) * 1000.0)
+            cost = (time.perf_counter() - t) * 1000.0
+            complete = prob >= self.threshold(silence_s)
+            if complete and self.not_done(text() if callable(text) else text):
+                v = Verdict(False, "words", prob, cost)
+            else:
+                v = Verdict(complete, "model", prob, cost)
         self.verdicts.append(v)
         return v

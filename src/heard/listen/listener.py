@@ -139,8 +139,13 @@ class _TurnState:
         """Asked by the endpointer during a pause: has the parent finished?"""
         frames = self.frames[max(self.first, len(self.frames) - _JUDGE_WINDOW):]
         assert self.eot is not None  # the endpointer judges only when there is an EndOfTurn
-        text = self.rec.partial() if self.rec is not None else ""
-        return self.eot.judge(np.concatenate(frames), text, silence_s, self.ep.speech_s).complete
+        words: Callable[[], str]
+        if isinstance(self.rec, BackgroundRecogniser):
+            words = self.rec.request_partial()  # made while the model runs
+        else:
+            rec = self.rec
+            words = (lambda: rec.partial()) if rec is not None else (lambda: "")
+        return self.eot.judge(np.concatenate(frames), words, silence_s, self.ep.speech_s).complete
 
     def _event(self, ev: Event) -> None:
         # The caller first: a start may have to cut the cue short (barge-in), and
