@@ -57,6 +57,9 @@ REPORT_SETS = [
     ("responses-blind-j.jsonl", None, 160, 0.87),  # first contact 0.792; trained and tuned on since (0.901)
     ("responses-blind-k.jsonl", None, 160, 0.88),  # first contact 0.804; trained on since (0.909)
     ("responses-blind-l.jsonl", None, 160, 0.89),  # first contact 0.838; trained on since (0.925)
+    ("responses-blind-m.jsonl", None, 160, 0.91),  # first contact 0.868; trained on since (0.939)
+    ("responses-blind-n.jsonl", None, 160, 0.89),  # first contact 0.842; trained on since (0.925)
+    ("responses-blind-o.jsonl", None, 160, 0.87),  # first contact 0.820; trained on since (0.903)
     ("responses-blind-g.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
     ("responses-blind-f.jsonl", None, 176, 0.87),  # tuned and trained on since its first contact
     ("responses-blind-e.jsonl", None, 192, 0.91),  # dev-like, written blind; a training set since issue 10
