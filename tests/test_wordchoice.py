@@ -669,3 +669,18 @@ def test_small_causes_and_names_negatives():
     assert "dismisses_feeling" not in ids("Something happened and it is all coming out.", "floodgates")
     # a bump is a bump, not a "big lump"
     assert "shames_or_labels" not in ids("You fell on the rug, big bump.", "tripped-rug")
+
+
+@pytest.mark.parametrize("text, quoted, not_quoted", [
+    # the explanation opens its own clause: the claim it explains is quoted
+    ("Oh sweetheart, you're having such a hard time, and honestly, um, I get it, but we really have to "
+     "go now because the shop shuts at five.", "we really have to go now", "sweetheart"),
+    # the marker inside a clause: that clause
+    ("Right, okay, listen to me, cookies before dinner are not a good idea, they could spoil your "
+     "appetite for the lovely pasta.", "they could spoil your appetite", "listen"),
+])
+def test_a_long_explanation_is_quoted_where_it_explains_not_at_its_opening(text, quoted, not_quoted):
+    """The feedback says "You explained with ...": it must quote the explanation."""
+    got = {f.id: f for f in run(text, "cookie").findings}
+    assert "lectures" in got, got
+    assert quoted in got["lectures"].evidence and not_quoted not in got["lectures"].evidence

@@ -735,9 +735,24 @@ def _long_lectures(clauses: list[Clause], ctx: _Context) -> None:
         text = " " + " ".join(words) + " "  # the joiners too: "because" often opens its own clause
         guessing = any("adds_commentary" in c.labels for c in group)  # "I bet it's because you're tired, ..."
         if len(words) >= limit and any(f" {m} " in text for m in markers) and not guessing:
-            group[0].labels["lectures"] = (0, len(group[0].tokens))
+            at = _explaining(group, markers)
+            at.labels["lectures"] = (0, len(at.tokens))
             for c in group:
                 c.labels.pop("acknowledges_view", None)  # the account is part of the explanation
+
+
+def _explaining(group: list[Clause], markers: set[str]) -> Clause:
+    """The clause of a long sentence that the feedback quotes for its lecture: the
+    one the explanation hangs on ("we have to go now" before "because the shop
+    shuts"), not an opening "Oh sweetheart". A marker that opens its own clause
+    points at the clause before it."""
+    for i, c in enumerate(group):
+        if c.joiner in markers and i > 0:
+            return group[i - 1]
+        text = " " + " ".join(c.words) + " "
+        if any(f" {m} " in text for m in markers):
+            return c
+    return group[0]
 
 
 def _text(words: list[Word], clauses: list[Clause], min_conf: float) -> tuple[str, float | None, float | None]:
