@@ -73,6 +73,32 @@ def test_a_concern_only_the_model_found_quotes_the_parents_clause(scenario, text
     assert quote.lower().rstrip(".") in " ".join(fb.details).lower()
 
 
+def test_a_label_only_the_model_found_never_quotes_a_filler_when_the_answer_says_more():
+    """ "You said 'Okay'" about giving in, or "'buddy.'" about a "but", teaches nothing: over
+    the newest labelled sets (800 answers, the real model), a model-only finding quotes a
+    clause of fillers alone ("okay", "aw", "buddy") only when the answer has nothing else."""
+    from heard.analysis.lexicon import load_lexicon
+    from heard.analysis.textnorm import clauses_of
+    from heard.analysis.wordchoice import filler_only
+    from heard.core.rules import load_rules
+
+    lex = load_lexicon(load_rules())
+    quoted = 0
+    for name in ("k", "l", "m", "n", "o"):
+        for line in (DATA / f"responses-blind-{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            sc, tr = get_scenario(item["scenario"]), Transcript.from_text(item["text"])
+            clauses = clauses_of(tr.words, lex, 0.6)
+            if all(filler_only(c.words, lex) for c in clauses):
+                continue
+            for f in combine(analyse_word_choice(tr, sc), tr, sc).findings:
+                if f.extra.get("learned"):
+                    quoted += 1
+                    words = [w for w in re.findall(r"[a-z']+", f.evidence.lower())]
+                    assert words and not filler_only(words, lex), (f.id, f.evidence, item["text"])
+    assert quoted > 50  # the model does find labels of its own here
+
+
 def test_without_a_model_the_rules_stand_alone(monkeypatch):
     sc = get_scenario("cookie")
     tr = Transcript.from_text("You're upset. Stop crying now.")

@@ -15,7 +15,7 @@ from heard.analysis.findings import CATALOGUE, Finding
 from heard.analysis.learned import Model, load_model
 from heard.analysis.lexicon import load_lexicon
 from heard.analysis.textnorm import clauses_of
-from heard.analysis.wordchoice import WordChoiceResult
+from heard.analysis.wordchoice import WordChoiceResult, filler_only
 from heard.core.rules import Rules, load_rules
 from heard.core.scenarios import Scenario
 from heard.core.transcript import Transcript
@@ -72,12 +72,16 @@ def _quote(
 
 def _clause_finding(fid: str, transcript: Transcript, model: Model, min_conf: float,
                     rules: Rules) -> Finding:
-    """A finding for a label only the model saw, quoting the clause that scores it highest."""
-    clauses = clauses_of(transcript.words, load_lexicon(rules), min_conf)
-    best, best_score = None, float("-inf")
+    """A finding for a label only the model saw, quoting the clause that scores it highest.
+    A clause of fillers alone ("Aw,", "Okay,", "buddy.") is quoted only when there is
+    nothing else: the model scores such a clause by one or two strong n-grams, and
+    feedback that says "you said 'Okay'" about giving in teaches nothing."""
+    lex = load_lexicon(rules)
+    clauses = clauses_of(transcript.words, lex, min_conf)
+    best, best_score = None, (False, float("-inf"))
     for c in clauses:
         text = " ".join(t.text for t in c.tokens)
-        s = model.text_logits(text)[fid]
+        s = (not filler_only(c.words, lex), model.text_logits(text)[fid])
         if s > best_score:
             best, best_score = c, s
     if best is None:

@@ -125,6 +125,11 @@ def _strip_fillers(words: list[str], lex: Lexicon) -> list[str]:
     return [] if " ".join(rest) in fillers else rest
 
 
+def filler_only(words: list[str], lex: Lexicon) -> bool:
+    """A clause of fillers alone ("aw", "oh sweetheart", "mate"): nothing to quote."""
+    return not _strip_fillers(words, lex)
+
+
 class _Before:
     """What precedes each position of a clause, computed in one pass (no rescans per position)."""
 
