@@ -678,6 +678,9 @@ def test_small_causes_and_names_negatives():
     # the marker inside a clause: that clause
     ("Right, okay, listen to me, cookies before dinner are not a good idea, they could spoil your "
      "appetite for the lovely pasta.", "they could spoil your appetite", "listen"),
+    # a stammered marker alone is not the explanation: the clause that gives it
+    ("No, sit down, you can't have it, 'cause, um, 'cause your tea is nearly ready and it would spoil "
+     "it, and then you'd be starving later.", "your tea is nearly ready", "um"),
 ])
 def test_a_long_explanation_is_quoted_where_it_explains_not_at_its_opening(text, quoted, not_quoted):
     """The feedback says "You explained with ...": it must quote the explanation."""

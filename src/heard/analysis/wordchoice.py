@@ -740,24 +740,30 @@ def _long_lectures(clauses: list[Clause], ctx: _Context) -> None:
         text = " " + " ".join(words) + " "  # the joiners too: "because" often opens its own clause
         guessing = any("adds_commentary" in c.labels for c in group)  # "I bet it's because you're tired, ..."
         if len(words) >= limit and any(f" {m} " in text for m in markers) and not guessing:
-            at = _explaining(group, markers)
+            at = _explaining(group, markers, lex)
             at.labels["lectures"] = (0, len(at.tokens))
             for c in group:
                 c.labels.pop("acknowledges_view", None)  # the account is part of the explanation
 
 
-def _explaining(group: list[Clause], markers: set[str]) -> Clause:
+def _explaining(group: list[Clause], markers: set[str], lex: Lexicon) -> Clause:
     """The clause of a long sentence that the feedback quotes for its lecture: the
     one the explanation hangs on ("we have to go now" before "because the shop
     shuts"), not an opening "Oh sweetheart". A marker that opens its own clause
-    points at the clause before it."""
+    points at the clause before it; of the clauses with a marker, the first with a
+    few words ("'cause the car could roll", not a stammered "'cause,"); with none
+    (the marker spans two clauses), the longest clause that says something."""
+    with_marker = []
     for i, c in enumerate(group):
         if c.joiner in markers and i > 0:
             return group[i - 1]
         text = " " + " ".join(c.words) + " "
         if any(f" {m} " in text for m in markers):
-            return c
-    return group[0]
+            with_marker.append(c)
+    if with_marker:
+        return next((c for c in with_marker if len(c.words) >= 3), with_marker[0])
+    said = [c for c in group if not filler_only(c.words, lex)] or group
+    return max(said, key=lambda c: len(c.words))
 
 
 def _text(words: list[Word], clauses: list[Clause], min_conf: float) -> tuple[str, float | None, float | None]:
