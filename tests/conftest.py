@@ -51,6 +51,16 @@ def ko_model(ko_model_dir):
     return load_model(ko_model_dir)
 
 
+@pytest.fixture(scope="session")
+def steady_model(ko_model_dir, tmp_path_factory):
+    """The Korean model without dither (tests/model_helpers.undithered_copy), for tests
+    that assert exact words: with dither the same audio decodes differently now and then."""
+    from heard.listen.recogniser import load_model
+    from model_helpers import undithered_copy
+
+    return load_model(undithered_copy(ko_model_dir, tmp_path_factory.mktemp("ko") / "model"))
+
+
 def _en_model_dir() -> Path | None:
     env = os.environ.get("HEARD_TEST_EN_MODEL") or os.environ.get("HEARD_MODEL")
     cands = [Path(env)] if env else []

@@ -44,15 +44,6 @@ def test_reply_after_a_wait_is_one_turn_with_its_words_on_the_take_timeline(list
     assert turn.mask[int(2.0 / 0.03)] and not turn.mask[int(1.0 / 0.03)]
 
 
-@pytest.fixture(scope="module")
-def steady_model(ko_model_dir, tmp_path_factory):
-    """The Korean model without dither: two decodes of the same audio agree."""
-    from heard.listen.recogniser import load_model
-    from model_helpers import undithered_copy
-
-    return load_model(undithered_copy(ko_model_dir, tmp_path_factory.mktemp("ko") / "model"))
-
-
 def test_the_same_words_as_decoding_the_same_audio_inline(reply, steady_model):
     """The recogniser's own thread must not change what vosk decodes (batching
     frames or asking for partials did). Compared with feeding the audio the live
@@ -131,9 +122,12 @@ def test_until_ends_an_open_turn_as_it_stands(listener, reply):
     assert turn.transcript.words
 
 
-def test_spoken_command_word_is_recognised_with_the_grammar(ko_model):
+def test_spoken_command_word_is_recognised_with_the_grammar(steady_model):
+    # Undithered: with Kaldi's dither a clean command word now and then comes back with an
+    # extra word or a lower confidence (about 1 in 30 here; the parent then says it again),
+    # and this test is about the grammar, not that rate.
     words = load_command_words("ko")
-    cmd = TurnListener(ko_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
+    cmd = TurnListener(steady_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
     for spoken, step in (("다시", "again"), ("종료", "stop")):
         turn = listen_array(cmd, concat(silence(0.5), espeak(spoken, voice="ko"), silence(1.0)),
                             listen_s=None)
@@ -241,9 +235,9 @@ def test_a_key_interrupts_listening_for_a_spoken_command(ko_model):
     assert src.pos < 30 * RATE  # it did not sit through the audio
 
 
-def test_spoken_command_is_taken_from_the_microphone_stream(ko_model):
+def test_spoken_command_is_taken_from_the_microphone_stream(steady_model):
     words = load_command_words("ko")
-    cmd = TurnListener(ko_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
+    cmd = TurnListener(steady_model, endpoint_settings=COMMAND_ENDPOINT, grammar=words.grammar())
     heard = []
     src = ArraySource(concat(silence(0.5), espeak("다시", voice="ko"), silence(1.0)))
     step = StepWaiter(KeyInput(read=False), words, cmd, src).wait(lambda t, s: heard.append(s))
