@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
-def short_prompts(root: Path, scenario: str, monkeypatch=None,
+def short_prompts(root: Path, scenario: str, monkeypatch,
                   listen_seconds: float | None = None) -> Path:
     """A copy of prompts/ under ``root`` where ``scenario`` has a one-line narration
     (a full one is about ten seconds of real-time playback) and, given
-    ``listen_seconds``, a shorter window for an answer. With ``monkeypatch``,
-    ``HEARD_PROMPTS`` points at it for the test. The copy is made by the soak
+    ``listen_seconds``, a shorter window for an answer; ``HEARD_PROMPTS`` points
+    at it for the test (and for any heard it starts). The copy is made by the soak
     script's own helper, so the two never drift apart."""
-    if monkeypatch is not None:
-        monkeypatch.syspath_prepend(str(SCRIPTS))
-    elif str(SCRIPTS) not in sys.path:
-        sys.path.insert(0, str(SCRIPTS))
+    monkeypatch.syspath_prepend(str(SCRIPTS))
     from soak import _short_scene
 
     prompts = _short_scene(root, scenario, listen_seconds)
-    if monkeypatch is not None:
-        monkeypatch.setenv("HEARD_PROMPTS", str(prompts))
+    monkeypatch.setenv("HEARD_PROMPTS", str(prompts))
     return prompts

@@ -160,13 +160,13 @@ def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, ko_mode
                                                           monkeypatch):
     # The scene with a one-line narration: four visitors would otherwise sit
     # through 40 s of it in real time, and this test is about the visits.
-    prompts = short_prompts(tmp_path, "no-hugs", monkeypatch)
+    short_prompts(tmp_path, "no-hugs", monkeypatch)  # HEARD_PROMPTS, inherited by the kiosk
     reply = espeak("괜찮아 많이 속상했구나", "ko")
     start_words_audio = espeak("연습 시작", "ko")
     playlist = tmp_path / "playlist.txt"
     playlist.write_text("# short scenes for the test\nno-hugs\n")
     data = tmp_path / "data"
-    env = dict(os.environ, HEARD_DATA_DIR=str(data), HEARD_PROMPTS=str(prompts), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, HEARD_DATA_DIR=str(data), PYTHONUNBUFFERED="1")
     writer = FifoWriter(pulse_server.fifo)
     writer.start()
     proc = subprocess.Popen(

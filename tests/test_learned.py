@@ -94,7 +94,7 @@ def test_a_label_only_the_model_found_never_quotes_a_filler_when_the_answer_says
             for f in combine(analyse_word_choice(tr, sc), tr, sc).findings:
                 if f.extra.get("learned"):
                     quoted += 1
-                    words = [w for w in re.findall(r"[a-z']+", f.evidence.lower())]
+                    words = re.findall(r"[a-z']+", f.evidence.lower())
                     assert words and not filler_only(words, lex), (f.id, f.evidence, item["text"])
     assert quoted > 50  # the model does find labels of its own here
 

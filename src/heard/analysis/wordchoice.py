@@ -737,13 +737,19 @@ def _long_lectures(clauses: list[Clause], ctx: _Context) -> None:
         by_sentence.setdefault(c.sentence, []).append(c)
     for group in by_sentence.values():
         words = [w for c in group for w in ([c.joiner] if c.joiner else []) + c.words]
-        text = " " + " ".join(words) + " "  # the joiners too: "because" often opens its own clause
         guessing = any("adds_commentary" in c.labels for c in group)  # "I bet it's because you're tired, ..."
-        if len(words) >= limit and any(f" {m} " in text for m in markers) and not guessing:
+        # the joiners too: "because" often opens its own clause
+        if len(words) >= limit and _explains(words, markers) and not guessing:
             at = _explaining(group, markers, lex)
             at.labels["lectures"] = (0, len(at.tokens))
             for c in group:
                 c.labels.pop("acknowledges_view", None)  # the account is part of the explanation
+
+
+def _explains(words: list[str], markers: set[str]) -> bool:
+    """Do these words hold an explanation marker ("because", "the rule", ...)?"""
+    text = " " + " ".join(words) + " "
+    return any(f" {m} " in text for m in markers)
 
 
 def _explaining(group: list[Clause], markers: set[str], lex: Lexicon) -> Clause:
@@ -757,8 +763,7 @@ def _explaining(group: list[Clause], markers: set[str], lex: Lexicon) -> Clause:
     for i, c in enumerate(group):
         if c.joiner in markers and i > 0:
             return group[i - 1]
-        text = " " + " ".join(c.words) + " "
-        if any(f" {m} " in text for m in markers):
+        if _explains(c.words, markers):
             with_marker.append(c)
     if with_marker:
         return next((c for c in with_marker if len(c.words) >= 3), with_marker[0])

@@ -139,12 +139,11 @@ class _TurnState:
         """Asked by the endpointer during a pause: has the parent finished?"""
         frames = self.frames[max(self.first, len(self.frames) - _JUDGE_WINDOW):]
         assert self.eot is not None  # the endpointer judges only when there is an EndOfTurn
-        words: Callable[[], str]
+        words: Callable[[], str] = lambda: ""  # noqa: E731 - no recogniser, no words
         if isinstance(self.rec, BackgroundRecogniser):
             words = self.rec.request_partial()  # made while the model runs
-        else:
-            rec = self.rec
-            words = (lambda: rec.partial()) if rec is not None else (lambda: "")
+        elif self.rec is not None:
+            words = self.rec.partial
         return self.eot.judge(np.concatenate(frames), words, silence_s, self.ep.speech_s).complete
 
     def _event(self, ev: Event) -> None:
