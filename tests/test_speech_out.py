@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import threading
 
 import numpy as np
 import pytest
@@ -153,6 +154,37 @@ def test_watchdog_falls_back_to_espeak_cli_then_engine_recovers(private_tmp, esp
     fresh.synthesise(SENTENCE)
     assert fresh.last_backend == "pyttsx3"
     fresh.close()
+
+
+def test_the_engine_thread_looks_alive_for_as_long_as_it_works(synth, espeak_available):
+    # The host decides from is_alive() whether a request is still stuck and
+    # whether a new engine may start; a busy worker that looked dead (its
+    # Thread flag cleared by our own code) let two espeak engines run at once,
+    # and close() raised "cannot join thread before it is started".
+    done = threading.Event()
+    dead_while_working: list[str] = []
+
+    def speak() -> None:
+        try:
+            for _ in range(6):
+                synth.synthesise(SENTENCE)
+        finally:
+            done.set()
+
+    talker = threading.Thread(target=speak)
+    talker.start()
+    seen_alive: set[int] = set()  # a thread still starting is listed but not yet alive
+    while not done.is_set():
+        for t in threading.enumerate():
+            if t.name != "heard-tts":
+                continue
+            if t.is_alive():
+                seen_alive.add(id(t))
+            elif id(t) in seen_alive:
+                dead_while_working.append(t.name)
+    talker.join()
+    assert synth.last_backend == "pyttsx3"
+    assert dead_while_working == []
 
 
 def test_no_engine_and_no_espeak_is_one_actionable_line(monkeypatch, tmp_path):

@@ -120,8 +120,10 @@ class _EngineWorker(threading.Thread):
         self.jobs: queue.Queue[_Job | None] = queue.Queue()
         self._engine = None
         self._ids: dict[str, str] = {}
-        self._started = threading.Event()
-        self._finished = threading.Event()
+        # Not ``_started``: that name is Thread's own flag, and clearing it
+        # made a busy worker look dead (is_alive() False, join() raising).
+        self._utterance_started = threading.Event()
+        self._utterance_finished = threading.Event()
 
     def run(self) -> None:
         while True:
@@ -141,8 +143,8 @@ class _EngineWorker(threading.Thread):
             # that an abandoned thread may still be running.
             self._engine = pyttsx3.engine.Engine()
             _mute_driver_prints()
-            self._engine.connect("started-utterance", lambda **_: self._started.set())
-            self._engine.connect("finished-utterance", lambda **_: self._finished.set())
+            self._engine.connect("started-utterance", lambda **_: self._utterance_started.set())
+            self._engine.connect("finished-utterance", lambda **_: self._utterance_finished.set())
             for v in self._engine.getProperty("voices"):
                 for lang in v.languages or []:
                     self._ids.setdefault(str(lang).lower(), v.id)
@@ -193,13 +195,13 @@ class _EngineWorker(threading.Thread):
         when no utterance was started.
         """
         for _ in range(2):
-            self._started.clear()
-            self._finished.clear()
+            self._utterance_started.clear()
+            self._utterance_finished.clear()
             engine.save_to_file(text, str(out))
             engine.runAndWait()
-            if self._started.is_set():
+            if self._utterance_started.is_set():
                 break
-        if not self._finished.wait(_ENGINE_GIVE_UP_S):
+        if not self._utterance_finished.wait(_ENGINE_GIVE_UP_S):
             raise RuntimeError("pyttsx3 never finished writing its audio")
 
 
