@@ -52,13 +52,20 @@ def ko_model(ko_model_dir):
 
 
 @pytest.fixture(scope="session")
-def steady_model(ko_model_dir, tmp_path_factory):
+def steady_model_dir(ko_model_dir, tmp_path_factory) -> Path:
     """The Korean model without dither (tests/model_helpers.undithered_copy), for tests
     that assert exact words: with dither the same audio decodes differently now and then."""
-    from heard.listen.recogniser import load_model
     from model_helpers import undithered_copy
 
-    return load_model(undithered_copy(ko_model_dir, tmp_path_factory.mktemp("ko") / "model"))
+    return undithered_copy(ko_model_dir, tmp_path_factory.mktemp("ko") / "model")
+
+
+@pytest.fixture(scope="session")
+def steady_model(steady_model_dir):
+    """steady_model_dir, loaded once per test session."""
+    from heard.listen.recogniser import load_model
+
+    return load_model(steady_model_dir)
 
 
 def _en_model_dir() -> Path | None:
