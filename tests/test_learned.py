@@ -54,7 +54,7 @@ def test_a_criticism_needs_more_confidence_than_a_strength():
 
 # A concern the rules miss in a plain phrasing; the model finds it and quotes the clause.
 MODEL_ONLY = [
-    ("floodgates", "You are sad. Honestly, you are three, not a baby.", "shames_or_labels"),
+    ("floodgates", "You are sad. Honestly, even your baby brother cries less than you.", "shames_or_labels"),
 ]
 
 

@@ -349,6 +349,15 @@ FAMILY_CASES = [
     ("missing-mum", "Nobody else is here yet, so we can sit together.", "shames_or_labels", False),
     ("bedtime-limit", "You're not too old for a story.", "shames_or_labels", False),
     ("night-waking", "It's too dark for you to see, I know.", "shames_or_labels", False),
+    ("car-keys", "You're four, not a baby.", "shames_or_labels", True),
+    ("shoulder-touch", "Three years old and carrying on like that.", "shames_or_labels", True),
+    ("cookie", "Your cousin is the same age and she waits for tea.", "shames_or_labels", True),
+    ("night-waking", "You're three, and you can have the lamp on.", "shames_or_labels", False),
+    # a threat whose condition and cost are split by an address, or said in dialect
+    ("go-away", "Keep that up, son, and there'll be no telly later.", "threatens_or_bribes", True),
+    ("biting", "Any more biting and there's no pudding.", "threatens_or_bribes", True),
+    ("floodgates", "Keep on like this an' we're not goin' to the park.", "threatens_or_bribes", True),
+    ("go-away", "I'll be in the kitchen, son, and you can come when you're ready.", "threatens_or_bribes", False),
     # telling the child what they think is commentary; asking is not
     ("missing-mum", "You think she's forgotten all about you.", "adds_commentary", True),
     ("new-baby", "You feel jealous, and you think Mummy loves her more than you.", "adds_commentary", True),

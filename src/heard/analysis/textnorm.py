@@ -122,6 +122,9 @@ def _expand(word: str, lex: Lexicon) -> list[str]:
             if suffix == g.morph["possessive"] and stem not in g.is_stems:
                 return [stem]  # possessive: "mummy's" -> "mummy"
             return [stem, full]
+    dropped = g.morph.get("dropped_g", "")
+    if dropped and word.endswith(dropped) and len(word) > len(dropped) + 1:
+        word = word[: -len(dropped)] + g.morph["progressive"]  # "hollerin'" -> "hollering"
     word = word.replace("'", "")
     aux = g.auxiliaries | g.negatable
     negation = g.morph["negation"].replace("'", "")

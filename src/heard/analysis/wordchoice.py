@@ -602,15 +602,26 @@ def _questions(clauses: list[Clause], ctx: _Context) -> None:
             c.labels.pop("allows_feeling", None)
 
 
+def _next_content(clauses: list[Clause], k: int, lex: Lexicon) -> Clause | None:
+    """The clause after clause k, past an address between them ("keep that up, | boy, | and ...")."""
+    for q in clauses[k + 1 : k + 3]:
+        if q.sentence != clauses[k].sentence or not filler_only(q.words, lex):
+            return q
+    return None
+
+
 def _threats(clauses: list[Clause], ctx: _Context) -> None:
     lex = ctx.lex
     for k, c in enumerate(clauses):
         if lex.find("threat_phrases", c.words):
             c.labels["threatens_or_bribes"] = (0, len(c.tokens))
             continue
-        nxt = clauses[k + 1] if k + 1 < len(clauses) else None
+        nxt = _next_content(clauses, k, lex)
         # "keep crying | and you won't get pudding": the joiner of the next clause completes the condition
-        joined = c.words + [nxt.joiner] if nxt and nxt.joiner and nxt.sentence == c.sentence else c.words
+        # (after an address the "and" stays a word of that clause: "keep on, | boy, | and there's ...")
+        join = nxt and nxt.sentence == c.sentence and (
+            nxt.joiner or (nxt.words[0] if nxt.words and nxt.words[0] in lex.g.joiners else None))
+        joined = c.words + [join] if join else c.words
         if lex.find("grudging", joined):
             continue  # "have one if you must" hands it over; nothing is held over the child
         # "knock it off | or there's no park"
@@ -619,7 +630,8 @@ def _threats(clauses: list[Clause], ctx: _Context) -> None:
             continue  # "if you want, you can sit with me" offers; nothing is demanded
         if not (lex.find("threat_conditions", joined) or either):
             continue
-        window = [q for q in clauses[max(0, k - 1) : k + 2] if q.sentence == c.sentence or q is c]
+        window = [q for q in [*clauses[max(0, k - 1) : k + 1], *([nxt] if nxt else [])]
+                  if q.sentence == c.sentence or q is c]
         hits = [q for q in window if lex.find("consequences", q.words)]
         if (nxt is not None and nxt.sentence == c.sentence and not set(c.labels).intersection(KIND)
                 and not any(ctx.feeling_at(c.words, i) for i in range(len(c.words)))

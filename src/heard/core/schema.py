@@ -272,6 +272,7 @@ GRAMMAR = table(
     morphology=table(
         past=TEXT, past_min_length=integer(1, 50), progressive=TEXT, possessive=TEXT, negation=TEXT,
         keep_double=STRS, drop_final=_ENDING, keep_final=_ENDING, stem_min_length=integer(2, 50),
+        dropped_g=opt(TEXT),
         stem=Key("tables", keys={"ending": TEXT, "min_length": integer(1, 50), "unless": opt(STR)}),
     ),
 )
