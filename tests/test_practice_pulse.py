@@ -319,7 +319,10 @@ def test_a_thinking_pause_in_the_middle_of_an_answer_is_kept_whole(ko_model, rig
     assert take.analysis.pacing.speech_s > case.speech_end - 0.6 - 0.4
     # heard did not start talking while the parent was still speaking.
     feedback = script.times("feedback_playing")[0]
-    assert feedback > answer_end > resumed
+    assert feedback > answer_end > resumed, (
+        f"feedback {feedback - answer_at:.2f} s into the answer (pause {case.pause_at - 0.6:.2f}"
+        f"-{resumed - answer_at:.2f} s, end {answer_end - answer_at:.2f} s); verdicts "
+        f"{take.turn.verdicts}; {out.getvalue()[-600:]!r}")
     assert "That pause sounded like the end" not in out.getvalue()
 
 
