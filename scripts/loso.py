@@ -62,7 +62,8 @@ FIRST_CONTACT = {"holdout": 0.74, "blind-b": 0.81, "blind-c": 0.856, "blind-d": 
                  "blind-f": 0.814, "blind-g": 0.803, "blind-j": 0.792, "blind-k": 0.804,
                  "blind-l": 0.838, "blind-m": 0.868, "blind-n": 0.842, "blind-o": 0.820,
                  "blind-p": 0.861, "blind-q": 0.832, "blind-r": 0.840, "blind-s": 0.831,
-                 "blind-t": 0.866, "blind-u": 0.870, "blind-v": 0.882, "blind-w": 0.825}
+                 "blind-t": 0.866, "blind-u": 0.870, "blind-v": 0.882, "blind-w": 0.825,
+                 "blind-x": 0.855, "blind-y": 0.820}
 FORMS = {
     "written": lambda it: it["text"],
     "recogniser": lambda it: ev.recogniser_form(it["text"]),
