@@ -54,7 +54,7 @@ def matrix(ref: list[dict], labels: list[list[set[str]]], names: list[str]) -> d
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("files", nargs="+", type=Path, help="label files over the same responses")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the numbers to this file")
     args = ap.parse_args(argv)

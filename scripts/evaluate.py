@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         import loso  # scripts/loso.py: leave-one-set-out, trains the learned layer per fold
 
         return int(loso.main([a for a in argv if a != "--loso"]))
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path, help=f"labelled .jsonl (default {DEFAULT_DATA})")
     ap.add_argument("--asr-noise", action="store_true", help="also score recogniser-style noisy text")
     ap.add_argument("--scenario-examples", action="store_true", help="also score the scenario [[examples]]")

@@ -358,6 +358,21 @@ FAMILY_CASES = [
     ("biting", "Any more biting and there's no pudding.", "threatens_or_bribes", True),
     ("floodgates", "Keep on like this an' we're not goin' to the park.", "threatens_or_bribes", True),
     ("go-away", "I'll be in the kitchen, son, and you can come when you're ready.", "threatens_or_bribes", False),
+    ("go-away", "Keep that up, son, boy, and no telly.", "threatens_or_bribes", True),
+    # warm or plain sentences that share words with those (found in review)
+    ("cookie", "You can have one biscuit, not two.", "shames_or_labels", False),
+    ("night-waking", "You are not a baby for being scared, grown-ups get scared too.", "shames_or_labels", False),
+    ("floodgates", "You don't have to be a big boy right now, it's okay to cry.", "shames_or_labels", False),
+    ("night-waking", "You're four years old and so clever.", "shames_or_labels", False),
+    ("night-waking", "At your age, lots of children are scared of the dark.", "shames_or_labels", False),
+    ("night-waking", "When I was the same age as you, I was scared of the dark too.", "shames_or_labels", False),
+    ("tripped-rug", "Those shoes are way too old, they hurt your feet.", "shames_or_labels", False),
+    ("biting", "Next time you feel cross, you can come and find me.", "threatens_or_bribes", False),
+    ("bedtime-limit", "Lie down and I'll read you a story.", "threatens_or_bribes", False),
+    ("bedtime-limit", "If you're still awake, I'll tell you a story.", "threatens_or_bribes", False),
+    ("night-waking", "I'll stay with you until you fall asleep, we are not going anywhere.", "threatens_or_bribes",
+     False),
+    ("twins-dinner", "Whoever is hungry can have a biscuit.", "threatens_or_bribes", False),
     # telling the child what they think is commentary; asking is not
     ("missing-mum", "You think she's forgotten all about you.", "adds_commentary", True),
     ("new-baby", "You feel jealous, and you think Mummy loves her more than you.", "adds_commentary", True),
@@ -696,3 +711,16 @@ def test_a_long_explanation_is_quoted_where_it_explains_not_at_its_opening(text,
     got = {f.id: f for f in run(text, "cookie").findings}
     assert "lectures" in got, got
     assert quoted in got["lectures"].evidence and not_quoted not in got["lectures"].evidence
+
+
+def test_written_dialect_reads_as_the_words_a_recogniser_gives_but_a_closing_quote_is_no_dropped_g():
+    from heard.analysis.lexicon import load_lexicon
+    from heard.analysis.textnorm import clauses_of
+
+    def words(text: str) -> list[str]:
+        return [w for c in clauses_of(Transcript.from_text(text).words, load_lexicon(), 0.0) for w in c.words]
+
+    said = words("Quit hollerin' an' we're goin'.")  # "an'" is the joining "and", not a word of its own
+    assert said == ["quit", "hollering", "we", "are", "going"], said
+    assert words("You keep saying 'not again', I hear you.")[:5] == ["you", "keep", "saying", "not", "again"]
+    assert "hollering" in words("'Cause you're hollerin' at 'em.")

@@ -161,6 +161,8 @@ class _Piece:
 def _pieces(words: list[Word], min_conf: float, lex: Lexicon) -> list[_Piece]:
     disfl = set(lex.lists.get("disfluencies", []))
     out: list[_Piece] = []
+    quoting = False  # inside 'single quotes': a final apostrophe closes them, it drops no g
+    contractions = lex.grammar.get("contractions", {})
     for i, w in enumerate(words):
         raw = w.word.lower().translate(_APOS)
         # "cry-baby", "grumpy-pants": hyphenated words are matched as their parts
@@ -173,6 +175,11 @@ def _pieces(words: list[Word], min_conf: float, lex: Lexicon) -> list[_Piece]:
                 t = tail.group()
                 brk = "?" if "?" in t else "." if re.search(r"[.!]", t) else "," if re.search(r"[,;:]", t) else ""
             core = _EDGE.sub("", chunk)
+            # "'em" and "'cause" open no quote; "'not again'" opens and closes one
+            opens = core.startswith("'") and not quoting and core not in contractions
+            quoting = quoting or opens
+            if quoting and core.endswith("'") and core.count("'") > (1 if opens else 0):
+                core, quoting = core.rstrip("'"), False
             if core in disfl:
                 if brk and out:
                     out[-1].brk = out[-1].brk or brk

@@ -603,8 +603,8 @@ def _questions(clauses: list[Clause], ctx: _Context) -> None:
 
 
 def _next_content(clauses: list[Clause], k: int, lex: Lexicon) -> Clause | None:
-    """The clause after clause k, past an address between them ("keep that up, | boy, | and ...")."""
-    for q in clauses[k + 1 : k + 3]:
+    """The clause after clause k, past any address between them ("keep that up, | son, | boy, | and ...")."""
+    for q in clauses[k + 1 :]:
         if q.sentence != clauses[k].sentence or not filler_only(q.words, lex):
             return q
     return None
