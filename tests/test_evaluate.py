@@ -95,20 +95,27 @@ def test_report_sets_stay_at_the_level_measured(tmp_path, name, half, n, floor):
 AGREEMENT = REPO / "tests" / "data" / "agreement"
 
 
-def test_the_analyser_agrees_with_independent_relabellers_of_the_report_set(tmp_path):
-    # Two more annotators labelled H's texts blind (docs/annotation/relabel.md). Agreement among the
-    # three people is the ceiling any analyser score on these labels can be read against; the analyser
-    # must hold its level against each of them, not only against the writer (it never trained on H).
+# report set -> its relabellings, and the floor for the analyser against each of the three people
+# (measured at f20e3c4: H 0.886 / 0.874 / 0.879, I 0.802 / 0.799 / 0.802; the people: 0.950-0.977)
+RELABELLED = {"h": (("b1", "b2"), 0.84), "i": (("c1", "c2"), 0.76)}
+
+
+@pytest.mark.parametrize("name", sorted(RELABELLED))
+def test_the_analyser_agrees_with_independent_relabellers_of_the_report_set(tmp_path, name):
+    # Two more annotators labelled the report set's texts blind (docs/annotation/relabel.md). Agreement
+    # among the three people is the ceiling any analyser score on these labels can be read against; the
+    # analyser must hold its level against each of them, not only against the writer (it never trained
+    # on H or I).
+    others, floor = RELABELLED[name]
     out = tmp_path / "agreement.json"
-    files = [REPO / "tests" / "data" / "responses-blind-h.jsonl",
-             AGREEMENT / "responses-blind-h-b1.jsonl", AGREEMENT / "responses-blind-h-b2.jsonl"]
+    files = [REPO / "tests" / "data" / f"responses-blind-{name}.jsonl",
+             *(AGREEMENT / f"responses-blind-{name}-{o}.jsonl" for o in others)]
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "agreement.py"), *map(str, files),
                            "--json", str(out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     m = json.loads(out.read_text())
-    people = [f.stem for f in files]
-    for ref in people:  # measured after round 9: 0.886 / 0.874 / 0.879 (the people: 0.950-0.977)
-        assert m[ref]["analyser"]["macro_f1"] >= 0.84, proc.stdout
+    for ref in (f.stem for f in files):
+        assert m[ref]["analyser"]["macro_f1"] >= floor, proc.stdout
 
 
 def test_label_files_over_other_responses_are_a_one_line_error(tmp_path):
