@@ -144,9 +144,17 @@ def test_silence_then_a_spoken_again_replays_and_compares_then_stop(steady_model
         ko_speech["stop"], at=now + 0.4, label=f"stop_during_feedback_{len(session.takes)}")
         if not session.takes else None)
     # After the feedback: "다시" (again); after the second take: "종료" (stop).
-    script.on("awaiting_step", lambda now, d: writer.say(
-        ko_speech["again"] if len(session.takes) == 1 else ko_speech["stop"],
-        at=now + 1.0, label=f"command_{len(session.takes)}"))
+    def command():
+        return ko_speech["again"] if len(session.takes) == 1 else ko_speech["stop"]
+
+    script.on("awaiting_step", lambda now, d: writer.say(command(), at=now + 1.0,
+                                                         label=f"command_{len(session.takes)}"))
+    # A command needs a clear match, and the Korean model misses about 1 in 30 of espeak's command
+    # words (a CI run heard '다시' as '고'): like a parent, say it again, twice at most.
+    missed: list[str] = []
+    script.on("heard", lambda now, d: (missed.append(d["text"]), writer.say(
+        command(), at=now + 0.5, label=f"command_again_{len(missed)}"))
+        if d.get("step") is None and len(missed) < 2 else None)
     # Take 2 (the replay): answer in words.
     script.on("listening", lambda now, d: writer.say(
         ko_speech["answer"], at=d["cue_end"] + 1.0, label="answer")
@@ -157,7 +165,7 @@ def test_silence_then_a_spoken_again_replays_and_compares_then_stop(steady_model
     assert _run(session) == 0
 
     steps = [d["step"] for d in script.data("step")]
-    assert steps == ["again", "stop"], (steps, script.data("heard"))
+    assert steps == ["again", "stop"], (steps, script.data("heard"), missed)
     assert "stop_during_feedback_0" in writer.started  # it was said, and ignored
     first, second = session.takes
     assert first.turn.kind == "silence"
