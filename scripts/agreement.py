@@ -32,10 +32,10 @@ def aligned(files: list[Path]) -> tuple[list[dict], list[list[set[str]]]]:
     labels = []
     for f, items in zip(files, sets):
         by_id = {it["id"]: set(it["labels"]) for it in items}
-        missing = [i for i in ids if i not in by_id]
-        if missing or len(by_id) != len(ids):
+        missing, extra = set(ids) - set(by_id), len(items) - len(ids) + len(set(ids) - set(by_id))
+        if missing or extra:
             raise HeardError(f"{f.name} does not label the same responses as {files[0].name} "
-                             f"({len(missing)} missing)")
+                             f"({len(missing)} missing, {extra} more or repeated)")
         labels.append([by_id[i] for i in ids])
     return ref, labels
 

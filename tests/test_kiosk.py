@@ -170,8 +170,7 @@ def test_three_visitors_idle_reset_and_a_lost_sound_server(pulse_server, steady_
     writer = FifoWriter(pulse_server.fifo)
     writer.start()
     proc = subprocess.Popen(
-        # The undithered model: visitor 2 starts by the spoken start words, which must not be
-        # missed by chance.
+        # The undithered model: visitor 2 starts by the spoken start words (said again if missed).
         [sys.executable, "-m", "heard", "kiosk", "--lang", "ko", "--model", str(steady_model_dir),
          "--playlist", str(playlist), "--idle-timeout", "3", "--history", "anonymous",
          "--input-device", "pulse", "--output-device", "pulse"],

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from data_helpers import labelled_answers
 from heard.analysis.wordchoice import analyse_word_choice
 from heard.core.rules import load_rules
 from heard.core.transcript import Transcript
 
 REPO = Path(__file__).resolve().parent.parent
 PROMPTS = REPO / "prompts"
-SETS = sorted(p.name for p in (Path(__file__).resolve().parent / "data").glob("responses-*.jsonl"))
 _TABLE = str.maketrans(string.ascii_lowercase + string.ascii_uppercase,
                        "qwertyuiopasdfghjklzxcvbnm" + "QWERTYUIOPASDFGHJKLZXCVBNM")
 
@@ -104,19 +104,11 @@ def toy(tmp_path_factory):
     return load_rules(root, lang="xx"), load_rules(PROMPTS)
 
 
-def _items(most: int = 2400):
-    """The labelled answers, evenly spread down to ``most`` (the sets keep growing; the time should not)."""
-    items = [json.loads(line) for name in SETS
-             for line in (REPO / "tests" / "data" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-    step = max(1, -(-len(items) // most))
-    yield from items[::step]
-
-
 def test_the_ciphered_language_gets_every_finding_english_gets(toy):
     xx, en = toy
     assert xx.lang == "xx" and set(xx.scenarios) == set(en.scenarios)
     differ, n = [], 0
-    for item in _items():
+    for item in labelled_answers():
         sid, text = item["scenario"], item["text"]
         want = analyse_word_choice(Transcript.from_text(text), en.scenarios[sid], rules=en).ids
         got = analyse_word_choice(Transcript.from_text(cipher(text)), xx.scenarios[sid], rules=xx).ids

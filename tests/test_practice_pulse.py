@@ -152,15 +152,19 @@ def test_silence_then_a_spoken_again_replays_and_compares_then_stop(steady_model
     # A command needs a clear match, and the Korean model misses about 1 in 30 of espeak's command
     # words (a CI run heard '다시' as '고'): like a parent, say it again, twice at most.
     missed: list[str] = []
-    script.on("heard", lambda now, d: (missed.append(d["text"]), writer.say(
-        command(), at=now + 0.5, label=f"command_again_{len(missed)}"))
-        if d.get("step") is None and len(missed) < 2 else None)
+
+    def say_it_again(now: float, d: dict) -> None:
+        if d.get("step") is None and len(missed) < 2:
+            missed.append(d["text"])
+            writer.say(command(), at=now + 0.5, label=f"command_again_{len(missed)}")
+
+    script.on("heard", say_it_again)
     # Take 2 (the replay): answer in words.
     script.on("listening", lambda now, d: writer.say(
         ko_speech["answer"], at=d["cue_end"] + 1.0, label="answer")
         if session.takes else None)
     out = io.StringIO()
-    # Steered by spoken command words: the undithered model, so a word is not missed by chance.
+    # Steered by spoken command words: the undithered model, so a miss is never dither alone.
     session = _session(steady_model, script, once=False, out=out)
     assert _run(session) == 0
 

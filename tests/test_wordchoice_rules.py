@@ -5,11 +5,11 @@ is left out of the table."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from data_helpers import labelled_answers
 from heard.analysis import wordchoice as wc
 from heard.analysis.findings import WORD_CHOICE_IDS
 from heard.analysis.lexicon import load_lexicon
@@ -40,17 +40,8 @@ def test_the_table_is_ordered_named_and_declares_real_labels():
         assert set(r.adds) | set(r.removes) <= set(WORD_CHOICE_IDS), r.name
 
 
-# Answers the audit reads: every labelled set grows the data, so an evenly spread sample of this
-# many keeps the test's time bounded (every set and scenario still has answers in it).
-AUDIT_ANSWERS = 2400
-
-
 def _labelled():
-    items = []
-    for path in sorted((REPO / "tests" / "data").glob("responses-*.jsonl")):
-        items += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    step = max(1, -(-len(items) // AUDIT_ANSWERS))
-    yield from items[::step]
+    yield from labelled_answers()
     for sc in load_rules().scenarios.values():
         yield from ({"scenario": sc.id, "text": ex.text} for ex in sc.examples)
 

@@ -610,6 +610,16 @@ def _next_content(clauses: list[Clause], k: int, lex: Lexicon) -> Clause | None:
     return None
 
 
+def _joining_word(c: Clause, nxt: Clause | None, lex: Lexicon) -> str | None:
+    """The word that joins clause c to the next one in its sentence ("keep crying | and ..."): the
+    next clause's joiner, or after an address its first word ("keep on, | boy, | and there's ...")."""
+    if nxt is None or nxt.sentence != c.sentence:
+        return None
+    if nxt.joiner:
+        return nxt.joiner
+    return nxt.words[0] if nxt.words and nxt.words[0] in lex.g.joiners else None
+
+
 def _threats(clauses: list[Clause], ctx: _Context) -> None:
     lex = ctx.lex
     for k, c in enumerate(clauses):
@@ -617,10 +627,8 @@ def _threats(clauses: list[Clause], ctx: _Context) -> None:
             c.labels["threatens_or_bribes"] = (0, len(c.tokens))
             continue
         nxt = _next_content(clauses, k, lex)
-        # "keep crying | and you won't get pudding": the joiner of the next clause completes the condition
-        # (after an address the "and" stays a word of that clause: "keep on, | boy, | and there's ...")
-        join = nxt and nxt.sentence == c.sentence and (
-            nxt.joiner or (nxt.words[0] if nxt.words and nxt.words[0] in lex.g.joiners else None))
+        # "keep crying | and you won't get pudding": the joining word completes the condition
+        join = _joining_word(c, nxt, lex)
         joined = c.words + [join] if join else c.words
         if lex.find("grudging", joined):
             continue  # "have one if you must" hands it over; nothing is held over the child
@@ -748,9 +756,9 @@ def _long_lectures(clauses: list[Clause], ctx: _Context) -> None:
     for c in clauses:
         by_sentence.setdefault(c.sentence, []).append(c)
     for group in by_sentence.values():
+        # the joiners too: "because" often opens its own clause
         words = [w for c in group for w in ([c.joiner] if c.joiner else []) + c.words]
         guessing = any("adds_commentary" in c.labels for c in group)  # "I bet it's because you're tired, ..."
-        # the joiners too: "because" often opens its own clause
         if len(words) >= limit and _explains(words, markers) and not guessing:
             at = _explaining(group, markers, lex)
             at.labels["lectures"] = (0, len(at.tokens))
